@@ -1,0 +1,107 @@
+-- One row per accepted in-period service event or specific cost: the contact it
+-- is matched to (matchning, spec §2 step 4) or why it is unmatched.
+--   rule 1: the given contact_id (unknown_contact if it does not exist; rule 2 is not tried)
+--   rule 2a: the patient's inpatient contact with start_ts <= event_ts <= end_ts
+--            (latest start, then smallest contact_id)
+--   rule 2b: the patient's outpatient contact within match_window_days of the event
+--            (same cost centre as the orderer first, then nearest, then smallest contact_id)
+--   rule 2c: unmatched, no_contact_in_window
+with items as (
+    select
+        'service_event' as source,
+        event_id as item_id,
+        contact_id,
+        patient_pseudonym,
+        event_ts,
+        cost_center,
+        service_code as code,
+        quantity,
+        cast(null as decimal(38, 10)) as registered_amount,
+        ordering_cost_center
+    from {{ ref_period('int_service_events_validated') }}
+    where reject_reason is null and is_in_period
+    union all
+    select
+        'specific_cost',
+        specific_cost_id,
+        contact_id,
+        patient_pseudonym,
+        event_ts,
+        cost_center,
+        account,
+        null,
+        amount,
+        null
+    from {{ ref_period('int_specific_costs_validated') }}
+    where reject_reason is null and is_in_period
+),
+
+contacts as (
+    select contact_id, patient_pseudonym, care_type, cost_center, start_ts, end_ts
+    from {{ ref_period('int_contacts_validated') }}
+    where reject_reason is null
+),
+
+by_contact_id as (
+    select i.source, i.item_id, c.contact_id as matched_contact_id
+    from items as i
+    inner join contacts as c on c.contact_id = i.contact_id
+),
+
+candidates as (
+    select
+        i.source,
+        i.item_id,
+        c.contact_id,
+        c.start_ts,
+        c.care_type = 'inpatient'
+            and i.event_ts >= c.start_ts
+            and (c.end_ts is null or i.event_ts <= c.end_ts) as is_inside_stay,
+        coalesce(c.cost_center = i.ordering_cost_center, false) as is_orderer,
+        case
+            when i.event_ts < c.start_ts then epoch(c.start_ts) - epoch(i.event_ts)
+            when c.end_ts is not null and i.event_ts > c.end_ts then epoch(i.event_ts) - epoch(c.end_ts)
+            else 0
+        end as distance_seconds,
+        c.care_type
+    from items as i
+    inner join contacts as c on c.patient_pseudonym = i.patient_pseudonym
+    where i.contact_id is null
+),
+
+by_patient_and_time as (
+    select source, item_id, contact_id as matched_contact_id, case when is_inside_stay then '2a' else '2b' end as match_rule
+    from candidates
+    where is_inside_stay
+        or (care_type = 'outpatient' and distance_seconds <= {{ var('match_window_days') }} * 86400)
+    qualify row_number() over (
+        partition by source, item_id
+        order by
+            is_inside_stay desc,
+            case when is_inside_stay then start_ts end desc nulls last,
+            is_orderer desc,
+            distance_seconds,
+            contact_id
+    ) = 1
+)
+
+select
+    {{ partition_key() }} as partition_key,
+    i.source,
+    i.item_id,
+    i.contact_id as given_contact_id,
+    i.event_ts,
+    i.cost_center,
+    i.code,
+    i.quantity,
+    i.registered_amount,
+    i.ordering_cost_center,
+    coalesce(b1.matched_contact_id, b2.matched_contact_id) as matched_contact_id,
+    case when i.contact_id is not null then (case when b1.matched_contact_id is not null then '1' end) else b2.match_rule end as match_rule,
+    case
+        when i.contact_id is not null and b1.matched_contact_id is null then 'unknown_contact'
+        when i.contact_id is null and b2.matched_contact_id is null then 'no_contact_in_window'
+    end as unmatched_reason
+from items as i
+left join by_contact_id as b1 using (source, item_id)
+left join by_patient_and_time as b2 using (source, item_id)

@@ -1,0 +1,26 @@
+-- Kostnadslista: one row per contact with a matched cost in the period.
+select
+    partition_key,
+    contact_id,
+    patient_pseudonym,
+    hospital,
+    clinic,
+    cost_center,
+    care_type,
+    care_field,
+    drg,
+    total_cost,
+    is_outlier,
+    spans_period_boundary,
+    event_cost,
+    specific_cost,
+    n_events,
+    n_specific_costs,
+    start_ts,
+    end_ts,
+    personnummer_flag,
+    is_inlier,
+    outlier_threshold,
+    drg_points,
+    mdc
+from {{ ref_period('int_contacts_outliers_flagged') }}

@@ -1,0 +1,9 @@
+select
+    partition_key,
+    drg,
+    cast(year as integer) as drg_year,
+    cast(weight as double) as national_weight,
+    mdc,
+    description as drg_description
+from {{ source('landing', 'drg_weights') }}
+where partition_key = {{ partition_key() }}
