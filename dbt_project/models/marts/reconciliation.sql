@@ -20,5 +20,11 @@ select
     passed,
     step,
     severity,
-    detail
+    detail,
+    row_number() over (
+        order by
+            list_position(['landing', 'step1_tkb', 'step2_allocation', 'step3_calculation', 'step4_matching'], step),
+            check_name like '%:total',
+            check_name
+    ) as check_order
 from checks

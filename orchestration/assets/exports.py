@@ -1,0 +1,46 @@
+"""The period's export files (spec §4) under <data_root>/exports/<partition>/."""
+
+
+from dagster import AssetExecutionContext, Failure, MetadataValue, asset
+
+from orchestration.assets.results import results_models
+from orchestration.exports import failed_gates, write_exports
+from orchestration.partitions import period_partitions
+from orchestration.progress import report
+from orchestration.resources import KppWarehouse
+
+
+@asset(
+    deps=list(results_models.keys),
+    partitions_def=period_partitions,
+    group_name="results",
+    description="Kostnadslista and the other exports of spec §4, with summary.json (input hashes, totals).",
+    kinds={"csv"},
+    pool="duckdb",
+)
+def exports(context: AssetExecutionContext, warehouse: KppWarehouse):
+    partition_key = context.partition_key
+    target = warehouse.root.exports_dir(partition_key)
+    with warehouse.connect(read_only=True) as con:
+        failed = failed_gates(con, partition_key)
+        if failed:
+            raise Failure(
+                description="Reconciliation failed; no exports written: "
+                + "; ".join(f"{c} expected {e} actual {a} ({d})" for c, e, a, d in failed)
+            )
+        inputs = [
+            dict(zip(("file", "sha256", "rows"), row))
+            for row in con.execute(
+                "select file_name, sha256, rows_read from landing.input_files where partition_key = ? order by table_name",
+                [partition_key],
+            ).fetchall()
+        ]
+        run_summary = write_exports(con, partition_key, target, inputs)
+    report(context, f"exports: wrote {len(run_summary['rows'])} files to {target}")
+    return {
+        "path": MetadataValue.path(str(target)),
+        "production_cost": MetadataValue.float(run_summary["production_cost"]),
+        "contacts_costed": MetadataValue.int(run_summary["contacts_costed"]),
+        "cost_per_drg_point": MetadataValue.float(float(run_summary["cost_per_drg_point"] or 0)),
+        "input_sha256": MetadataValue.json({i["file"]: i["sha256"] for i in inputs}),
+    }

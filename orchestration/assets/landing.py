@@ -1,0 +1,88 @@
+"""Landing: one partition's delivery of eight files, typed and pseudonymised into DuckDB."""
+
+import os
+
+
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+
+from orchestration.assets.dbt import kpp_dbt_assets
+from orchestration.landing.contract import TABLES
+from orchestration.landing.pseudonym import resolve_key
+from orchestration.landing.reader import LANDING_SCHEMA, load_partition
+from orchestration.partitions import period_partitions
+from orchestration.progress import report
+from orchestration.resources import KppWarehouse
+
+_DESCRIPTIONS = {
+    "ledger": "Huvudbok / TKB (totalkostnadsbokslut): ledger rows of the delivery.",
+    "accounts": "Kontoplan: account class, cost type (kostnadsslag), exclusion and särkostnad flag.",
+    "cost_centers": "Kostnadsställen: role, exclusion, allocation key and step-down order.",
+    "allocation_keys": "Fördelningsnycklar: key values per receiving cost centre.",
+    "service_catalog": "Vårdtjänster: services per producing cost centre with relative weights.",
+    "contacts": "Vårdkontakter (pseudonymised): the contacts costs are matched to.",
+    "service_events": "Utförda vårdtjänster (pseudonymised): bed days, visits, OR, lab, radiology, ICU.",
+    "specific_costs": "Särkostnader (pseudonymised): expensive drugs, implants, blood per patient.",
+    "input_files": "One row per loaded file: SHA-256, dialect, rows read.",
+    "drg_weights": "A DRG weight list delivered with the run (replaces the seed's list when present).",
+}
+
+LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(key=[LANDING_SCHEMA, name], group_name="landing", description=_DESCRIPTIONS[name], kinds={"duckdb"})
+        for name in LANDING_TABLES
+    ],
+    partitions_def=period_partitions,
+    pool="duckdb",
+)
+def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
+    root = warehouse.root
+    partition_key = context.partition_key
+    key = resolve_key()
+    report(context, f"landing: loading {root.landing_dir(partition_key)} (pseudonym key from {key.source})")
+    with warehouse.connect() as con:
+        reports = load_partition(
+            con, root.landing_dir(partition_key), partition_key, key, csv_dialect=os.environ.get("KPP_CSV_DIALECT", "auto"),
+            progress=lambda m: report(context, m),
+        )
+        override = root.drg_weight_override(partition_key)
+        _load_drg_weights(con, partition_key, override)
+    for r in reports:
+        yield MaterializeResult(
+            asset_key=[LANDING_SCHEMA, r.table_name],
+            metadata={
+                "file": r.file_name,
+                "sha256": r.sha256,
+                "rows_read": MetadataValue.int(r.rows_read),
+                "format": r.file_format,
+                "dialect": f"separator {r.separator!r}, decimal {r.decimal_mark!r}, {r.encoding}" if r.file_format == "csv" else "parquet",
+            },
+        )
+    yield MaterializeResult(
+        asset_key=[LANDING_SCHEMA, "input_files"],
+        metadata={"input_sha256": MetadataValue.json({r.file_name: r.sha256 for r in reports})},
+    )
+    yield MaterializeResult(
+        asset_key=[LANDING_SCHEMA, "drg_weights"],
+        metadata={"source": str(override) if override else "seed drg_weight_list (no drg_weights.csv delivered)"},
+    )
+
+
+def _load_drg_weights(con, partition_key: str, path) -> None:
+    con.execute(
+        f"create table if not exists {LANDING_SCHEMA}.drg_weights "
+        "(partition_key varchar, drg varchar, year varchar, weight varchar, mdc varchar, description varchar)"
+    )
+    con.execute(f"delete from {LANDING_SCHEMA}.drg_weights where partition_key = ?", [partition_key])
+    if path is not None:
+        con.execute(
+            f"insert into {LANDING_SCHEMA}.drg_weights select ?, drg, year, weight, mdc, description "
+            "from read_csv(?, all_varchar=true, header=true)",
+            [partition_key, str(path)],
+        )
+
+
+# Staging views, reference seeds and the row-level validation (rejects) of the delivery.
+landing_models = kpp_dbt_assets("landing")

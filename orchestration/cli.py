@@ -1,0 +1,231 @@
+"""`kpp`: compute KPP periods from the command line through the same Dagster definitions the UI loads."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from orchestration.partitions import FIRST_YEAR_ENV, LAST_YEAR_ENV, period_for_key
+from orchestration.settings import DATA_ROOT_ENV, DataRoot
+
+EXIT_FAILED_GATE = 1
+EXIT_BAD_USAGE = 2
+# errors whose message is written for the user (the rest get their innermost cause)
+_USER_ERRORS = ("InputError", "MissingKeyError", "DagsterDbtCliRuntimeError", "Failure")
+
+
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _prepare(data_root: str | None, year: int) -> DataRoot:
+    """Environment for one process: data root, partition range covering `year`, Dagster instance home."""
+    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+    root.path.mkdir(parents=True, exist_ok=True)
+    root.export_environment()
+    first = min(int(os.environ.get(FIRST_YEAR_ENV, year)), year)
+    last = max(int(os.environ.get(LAST_YEAR_ENV, year)), year)
+    os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(first), str(last)
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(root.path / "dagster_home")))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    return root
+
+
+def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
+    """The failed checks of the period's steps, read from the checks models (no personal data in them)."""
+    import duckdb
+
+    if not root.duckdb_path.exists():
+        return []
+    lines = []
+    with duckdb.connect(str(root.duckdb_path), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'intermediate' and table_name like 'int_%_checks_computed'"
+        ).fetchall()]
+        for table in tables:
+            for step, check, expected, actual, detail in con.execute(
+                f"select step, check_name, expected, actual, detail from intermediate.{table} "
+                "where partition_key = ? and not passed and severity = 'error' order by check_name",
+                [partition_key],
+            ).fetchall():
+                lines.append(f"gate {step} failed: {check}: expected {expected:,.2f}, actual {actual:,.2f}" + (f" — {detail}" if detail else ""))
+    return lines
+
+
+def _error_text(error) -> str:
+    """The user-facing part of a step's error: dbt's parsed errors, or the innermost exception's message."""
+    chain = []
+    while error is not None:
+        chain.append(error)
+        error = error.cause
+    if not chain:
+        return "unknown error"
+    error = next((e for e in chain if e.cls_name in _USER_ERRORS), chain[-1])
+    message = error.message.strip()
+    if "Errors parsed from dbt logs:" in message:
+        message = message.split("Errors parsed from dbt logs:", 1)[1].strip()
+    lines = message.splitlines()
+    return "\n    ".join(lines[:25]) + ("\n    …" if len(lines) > 25 else "")
+
+
+def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto") -> int:
+    period = period_for_key(partition_key)
+    root = _prepare(data_root, period.year)
+    os.environ["KPP_CSV_DIALECT"] = csv_dialect
+
+    from orchestration.landing.pseudonym import MissingKeyError, resolve_key
+
+    try:
+        resolve_key()
+    except MissingKeyError as exc:
+        _say(f"error: {exc}")
+        return EXIT_BAD_USAGE
+
+    from orchestration.dbt_manifest import ensure_manifest
+
+    ensure_manifest()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.progress import set_console
+
+    _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}")
+    log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    _say(f"dbt and Dagster output: {log_path}")
+    set_console(_say)
+    started = time.monotonic()
+    # dbt's console output goes to the run log; the console shows step progress.
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = defs.resolve_job_def("kpp_period").execute_in_process(
+            partition_key=period.key,
+            instance=DagsterInstance.get(),
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        )
+    set_console(None)
+    if not result.success:
+        _say(f"KPP {period.key} FAILED after {time.monotonic() - started:.0f} s; no exports written for this run.")
+        reasons = _failed_checks(root, period.key)
+        for event in result.all_events:
+            if event.is_step_failure:
+                reasons.append(f"step {event.step_key} failed: {_error_text(event.step_failure_data.error)}")
+        for reason in reasons or ["see the Dagster run log"]:
+            _say(reason)
+        return EXIT_FAILED_GATE
+    summary = json.loads((root.exports_dir(period.key) / "summary.json").read_text(encoding="utf-8"))
+    _say(f"KPP {period.key} done in {time.monotonic() - started:.0f} s; exports in {root.exports_dir(period.key)}")
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: dict) -> None:
+    cpp = summary["cost_per_drg_point"]
+    print(
+        f"{summary['partition']}: production cost {summary['production_cost']:,.2f} SEK; "
+        f"{summary['contacts_costed']:,} contacts costed ({summary['contacts_cost']:,.2f} SEK); "
+        f"unmatched share {summary['unmatched_share']:.2%}; "
+        + (f"cost per DRG point {cpp:,.0f} SEK" if cpp is not None else "cost per DRG point n/a"),
+        flush=True,
+    )
+
+
+def demo(data_root: str | None) -> int:
+    from orchestration.landing.pseudonym import DEMO_KEY, KEY_ENV
+    from orchestration.synthetic.generator import generate
+
+    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+    if KEY_ENV not in os.environ:
+        os.environ[KEY_ENV] = DEMO_KEY.decode()
+        _say("demo: using the built-in demo pseudonymisation key (synthetic data only; set KPP_PSEUDONYM_KEY for real data)")
+    if not (root.landing_dir("2025").is_dir() and root.landing_dir("2025-H1").is_dir()):
+        _say(f"demo: generating the demo region (two hospitals, year 2025) in {root.path / 'landing'}")
+        generate("demo", 2025, root.path, progress=lambda m: _say(f"demo: {m}"))
+    for key in ("2025-H1", "2025"):
+        code = run_period(key, str(root.path))
+        if code:
+            return code
+    return 0
+
+
+def generate_data(size: str, year: int, data_root: str | None, seed: int, dirty: float) -> int:
+    from orchestration.synthetic.generator import generate
+
+    root = Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve()
+    result = generate(size, year, root, seed=seed, dirty=dirty, progress=_say)
+    _say(f"generated {size} data for {year}-H1 and {year} under {root / 'landing'}")
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpp",
+        description="KPP (Kostnad Per Patient): cost every care contact and patient from a region's ledger, "
+        "registers and production data, in four steps (TKB → allocation → calculation → matching).",
+        epilog="Data root: --data-root, else $KPP_DATA_ROOT, else ./data. "
+        "Pseudonymisation key: $KPP_PSEUDONYM_KEY or a file named by $KPP_PSEUDONYM_KEY_FILE.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="compute one KPP period and write its exports",
+        description="Materialise every asset of one period (landing → four steps → results → exports) through the "
+        "Dagster definitions the UI loads. Reads <data root>/landing/PARTITION/, writes <data root>/exports/PARTITION/. "
+        "Exits 1 naming the gate and the offending values when a check fails (no exports are written then), "
+        "2 on bad usage or a missing key.",
+    )
+    run.add_argument("partition", metavar="PARTITION", help="the period: YYYY-H1 (temp KPP, Jan–Jun) or YYYY (full-year KPP)")
+    run.add_argument("--data-root", metavar="DIR", help="folder holding landing/ (default $KPP_DATA_ROOT or ./data)")
+    run.add_argument("--csv-dialect", choices=["auto", "standard", "swedish"], default="auto",
+                     help="CSV dialect of the landing files: standard (',' and '.'), swedish (';' and decimal comma), "
+                     "or auto: detected per file from its header (default)")
+
+    demo_cmd = sub.add_parser(
+        "demo",
+        help="generate the built-in demo region and compute 2025-H1 and 2025",
+        description="Generate a small deterministic demo region (two hospitals, a few thousand contacts) unless it is "
+        "already there, then run the temp KPP 2025-H1 and the full-year KPP 2025 and print a summary of each.",
+    )
+    demo_cmd.add_argument("--data-root", metavar="DIR", help="where to put the demo (default $KPP_DATA_ROOT or ./data)")
+
+    gen = sub.add_parser(
+        "generate",
+        help="write synthetic landing folders (demo, medium or region size)",
+        description="Write realistic synthetic landing folders for YEAR-H1 and YEAR under <data root>/landing/.",
+    )
+    gen.add_argument("--size", choices=["demo", "medium", "region"], default="demo", help="how big (default demo)")
+    gen.add_argument("--year", type=int, default=2025, help="the KPP year (default 2025)")
+    gen.add_argument("--data-root", metavar="DIR", help="where to write (default $KPP_DATA_ROOT or ./data)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files (default 42)")
+    gen.add_argument("--dirty", type=float, default=0.0, metavar="RATE",
+                     help="share of deliberately messy rows: unmatched events, reserve numbers, late ledger rows, duplicates (default 0)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return run_period(args.partition, args.data_root, args.csv_dialect)
+        if args.command == "demo":
+            return demo(args.data_root)
+        if args.command == "generate":
+            return generate_data(args.size, args.year, args.data_root, args.seed, args.dirty)
+    except ValueError as exc:
+        _say(f"error: {exc}")
+        return EXIT_BAD_USAGE
+    return EXIT_BAD_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

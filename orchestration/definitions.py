@@ -1,0 +1,17 @@
+"""The Dagster code location: what the UI (`dagster dev -w workspace.yaml`) and `kpp run` load."""
+
+from dagster import Definitions, in_process_executor, load_assets_from_modules
+
+from orchestration.assets import exports, landing, results, step1_tkb, step2_allocation, step3_calculation, step4_matching
+from orchestration.jobs import kpp_period_job
+from orchestration.resources import build_resources
+
+defs = Definitions(
+    assets=load_assets_from_modules(
+        [landing, step1_tkb, step2_allocation, step3_calculation, step4_matching, results, exports]
+    ),
+    jobs=[kpp_period_job],
+    resources=build_resources(),
+    # DuckDB takes one writer process: run a period's steps in one process, one after another.
+    executor=in_process_executor,
+)

@@ -1,0 +1,55 @@
+"""Resources shared by the assets: the dbt project and the DuckDB file under the data root."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR, DataRoot
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class KppWarehouse(ConfigurableResource):
+    """The DuckDB file of the data root. One writer at a time: open, work, close."""
+
+    data_root: str
+
+    @property
+    def root(self) -> DataRoot:
+        return DataRoot(Path(self.data_root))
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.root.path.mkdir(parents=True, exist_ok=True)
+        self.root.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(
+            str(self.root.duckdb_path),
+            read_only=read_only,
+            config={
+                "memory_limit": os.environ.get("KPP_DUCKDB_MEMORY_LIMIT", "8GB"),
+                "temp_directory": str(self.root.duckdb_temp_dir),
+            },
+        )
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def build_resources() -> dict:
+    root = DataRoot.from_env()
+    root.export_environment()
+    # The venv's dbt, whether or not the venv is on PATH.
+    dbt_executable = str(Path(sys.executable).with_name("dbt"))
+    return {
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable),
+        "warehouse": KppWarehouse(data_root=str(root.path)),
+    }

@@ -1,0 +1,47 @@
+"""Where a run reads and writes: the data root and what lives under it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_ROOT_ENV = "KPP_DATA_ROOT"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class DataRoot:
+    path: Path
+
+    @classmethod
+    def from_env(cls) -> "DataRoot":
+        return cls(Path(os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.path / "kpp.duckdb"
+
+    def landing_dir(self, partition_key: str) -> Path:
+        return self.path / "landing" / partition_key
+
+    def exports_dir(self, partition_key: str) -> Path:
+        return self.path / "exports" / partition_key
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.path / "duckdb_tmp"
+
+    def drg_weight_override(self, partition_key: str) -> Path | None:
+        """A drg_weights.csv in the landing folder, else in the data root, replaces the seed's list."""
+        for candidate in (self.landing_dir(partition_key) / "drg_weights.csv", self.path / "drg_weights.csv"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def export_environment(self) -> None:
+        """dbt reads the database location from the environment (dbt_project/profiles.yml)."""
+        os.environ[DATA_ROOT_ENV] = str(self.path)
+        os.environ["KPP_DUCKDB_PATH"] = str(self.duckdb_path)
+        os.environ.setdefault("KPP_DUCKDB_TEMP_DIR", str(self.duckdb_temp_dir))
