@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR, DataRoot
+from orchestration.settings import DATA_ROOT_ENV, DBT_PROJECT_DIR, DataRoot
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -45,11 +45,11 @@ class KppWarehouse(ConfigurableResource):
 
 
 def build_resources() -> dict:
-    root = DataRoot.from_env()
-    root.export_environment()
+    # Resolved per run, so one process can run periods of several data roots (tests, `kpp run`).
+    DataRoot.from_env().export_environment()
     # The venv's dbt, whether or not the venv is on PATH.
     dbt_executable = str(Path(sys.executable).with_name("dbt"))
     return {
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable),
-        "warehouse": KppWarehouse(data_root=str(root.path)),
+        "warehouse": KppWarehouse(data_root=EnvVar(DATA_ROOT_ENV)),
     }

@@ -41,7 +41,5 @@ class DataRoot:
         return None
 
     def export_environment(self) -> None:
-        """dbt reads the database location from the environment (dbt_project/profiles.yml)."""
+        """dbt (dbt_project/profiles.yml) and the warehouse resource find the data root in the environment."""
         os.environ[DATA_ROOT_ENV] = str(self.path)
-        os.environ["KPP_DUCKDB_PATH"] = str(self.duckdb_path)
-        os.environ.setdefault("KPP_DUCKDB_TEMP_DIR", str(self.duckdb_temp_dir))

@@ -252,7 +252,7 @@ def load_table(
             dialect, names = _read_csv(con, path, raw, is_utf8, csv_dialect, Path(scratch))
             source_columns = {name: (f"c{i}", "VARCHAR") for i, name in enumerate(names)}
         else:
-            dialect = Dialect("", "", "parquet")
+            dialect = Dialect("", ".", "parquet")  # text numbers in Parquet use a decimal point
             names = _read_parquet(con, path, raw)
             types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
             source_columns = {n.strip().lower(): (n, types[n]) for n in names}

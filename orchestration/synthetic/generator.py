@@ -23,7 +23,6 @@ files. Calibration targets and their sources are in CALIBRATION.md.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,11 +53,11 @@ class SizeSpec:
 
 
 SIZES: dict[str, SizeSpec] = {
-    "demo": SizeSpec(3_000, 0.12, 0.11, "demo", "csv", 0.95, 0.55, 0.25, 0.55,
+    "demo": SizeSpec(3_000, 0.12, 0.11, "demo", "csv", 1.25, 0.55, 0.25, 0.55,
                      "2 hospitals, ~45 cost centres, ~3k contacts and ~30k events a year, CSV"),
-    "medium": SizeSpec(300_000, 0.07, 0.11, "medium", "parquet", 1.0, 0.9, 1.5, 0.35,
+    "medium": SizeSpec(300_000, 0.07, 0.11, "medium", "parquet", 1.1, 0.9, 1.5, 0.35,
                        "2 hospitals, ~150 cost centres, ~300k contacts and ~3M events a year, Parquet"),
-    "region": SizeSpec(5_000_000, 0.05, 0.11, "region", "parquet", 1.0, 1.2, 6.0, 0.30,
+    "region": SizeSpec(5_000_000, 0.05, 0.11, "region", "parquet", 1.25, 1.2, 6.0, 0.30,
                        "3 hospitals, ~1000 cost centres, ~5M contacts and ~50M events a year, Parquet"),
 }
 
@@ -119,34 +118,34 @@ _DRG_IDX = {d: i for i, d in enumerate(_DRG_CODES)}
 # hia: P(cardiac intensive care days instead of ward days), imp: (P(implant), mean SEK),
 # blood: P(blood products), diag: ICD-10-SE codes
 _DRG_PARAMS: dict[str, dict] = {
-    "G02B": dict(los=8.0, sd=0.60, acute=0.35, orm=200, icu=0.22, icuh=30, blood=0.30, diag=("C18.7", "C20.9", "K56.6")),
-    "F05C": dict(los=11.0, sd=0.60, acute=0.60, orm=230, icu=0.35, icuh=40, blood=0.40, diag=("C18.2", "K57.2", "K63.1")),
-    "G07C": dict(los=2.8, sd=0.50, acute=1.00, orm=70, icu=0.01, icuh=12, diag=("K35.8", "K35.3")),
-    "H08C": dict(los=2.5, sd=0.55, acute=0.45, orm=95, icu=0.01, icuh=12, diag=("K80.2", "K81.0")),
-    "G10C": dict(los=2.0, sd=0.55, acute=0.20, orm=75, icu=0.01, icuh=12, diag=("K40.9", "K43.9")),
-    "G60C": dict(los=5.5, sd=0.70, acute=0.50, icu=0.02, icuh=20, blood=0.08, diag=("C16.9", "C25.0", "C18.9")),
-    "G70C": dict(los=3.5, sd=0.70, acute=0.90, icu=0.01, icuh=15, blood=0.02, diag=("K92.2", "K29.7", "K59.0")),
-    "I08B": dict(los=3.5, sd=0.45, acute=0.10, orm=115, icu=0.02, icuh=12, imp=(0.95, 48_000), blood=0.10, diag=("M16.1", "M16.9")),
-    "I03C": dict(los=7.0, sd=0.60, acute=1.00, orm=95, icu=0.05, icuh=24, imp=(0.95, 24_000), blood=0.25, diag=("S72.0", "S72.1")),
-    "I13C": dict(los=3.0, sd=0.60, acute=0.60, orm=110, icu=0.01, icuh=12, imp=(0.75, 15_000), blood=0.02, diag=("S42.2", "S52.5")),
-    "I68C": dict(los=4.5, sd=0.70, acute=0.85, diag=("M54.5", "M51.1")),
-    "F62C": dict(los=5.5, sd=0.65, acute=0.95, icu=0.04, icuh=30, blood=0.02, diag=("I50.0", "I50.1")),
-    "E62C": dict(los=5.0, sd=0.65, acute=0.95, icu=0.04, icuh=36, blood=0.01, diag=("J18.9", "J15.9", "J20.9")),
-    "E65C": dict(los=5.0, sd=0.65, acute=0.95, icu=0.04, icuh=36, diag=("J44.1", "J44.0")),
+    "G02B": dict(los=7.0, sd=0.55, acute=0.35, orm=200, icu=0.15, icuh=24, blood=0.30, diag=("C18.7", "C20.9", "K56.6")),
+    "F05C": dict(los=8.5, sd=0.55, acute=0.60, orm=230, icu=0.20, icuh=30, blood=0.40, diag=("C18.2", "K57.2", "K63.1")),
+    "G07C": dict(los=3.0, sd=0.50, acute=1.00, orm=80, icu=0.01, icuh=12, diag=("K35.8", "K35.3")),
+    "H08C": dict(los=2.8, sd=0.55, acute=0.45, orm=95, icu=0.01, icuh=12, diag=("K80.2", "K81.0")),
+    "G10C": dict(los=2.3, sd=0.55, acute=0.20, orm=85, icu=0.01, icuh=12, diag=("K40.9", "K43.9")),
+    "G60C": dict(los=5.0, sd=0.65, acute=0.50, icu=0.02, icuh=20, blood=0.08, diag=("C16.9", "C25.0", "C18.9")),
+    "G70C": dict(los=3.2, sd=0.70, acute=0.90, icu=0.01, icuh=15, blood=0.02, diag=("K92.2", "K29.7", "K59.0")),
+    "I08B": dict(los=3.8, sd=0.45, acute=0.10, orm=125, icu=0.02, icuh=12, imp=(0.95, 48_000), blood=0.10, diag=("M16.1", "M16.9")),
+    "I03C": dict(los=5.8, sd=0.55, acute=1.00, orm=95, icu=0.04, icuh=24, imp=(0.95, 24_000), blood=0.25, diag=("S72.0", "S72.1")),
+    "I13C": dict(los=2.7, sd=0.60, acute=0.60, orm=110, icu=0.01, icuh=12, imp=(0.75, 15_000), blood=0.02, diag=("S42.2", "S52.5")),
+    "I68C": dict(los=3.8, sd=0.70, acute=0.85, diag=("M54.5", "M51.1")),
+    "F62C": dict(los=4.7, sd=0.65, acute=0.95, icu=0.04, icuh=30, blood=0.02, diag=("I50.0", "I50.1")),
+    "E62C": dict(los=4.0, sd=0.60, acute=0.95, icu=0.04, icuh=36, blood=0.01, diag=("J18.9", "J15.9", "J20.9")),
+    "E65C": dict(los=3.9, sd=0.60, acute=0.95, icu=0.04, icuh=36, diag=("J44.1", "J44.0")),
     "K60C": dict(los=4.0, sd=0.65, acute=0.85, icu=0.02, icuh=20, diag=("E10.1", "E11.9")),
-    "L63C": dict(los=4.0, sd=0.60, acute=0.95, icu=0.01, icuh=20, diag=("N39.0", "N10.9")),
-    "S65C": dict(los=8.0, sd=0.70, acute=1.00, icu=0.22, icuh=48, blood=0.08, diag=("A41.9", "A41.5")),
-    "F60C": dict(los=4.5, sd=0.55, acute=1.00, icu=0.03, icuh=24, hia=0.60, blood=0.03, diag=("I21.4", "I21.0")),
+    "L63C": dict(los=3.0, sd=0.60, acute=0.95, icu=0.01, icuh=20, diag=("N39.0", "N10.9")),
+    "S65C": dict(los=6.8, sd=0.65, acute=1.00, icu=0.15, icuh=36, blood=0.08, diag=("A41.9", "A41.5")),
+    "F60C": dict(los=4.3, sd=0.55, acute=1.00, icu=0.03, icuh=24, hia=0.35, blood=0.03, diag=("I21.4", "I21.0")),
     "F71C": dict(los=2.8, sd=0.60, acute=0.95, icu=0.01, icuh=12, hia=0.15, diag=("I48.9", "I47.1")),
     "F67C": dict(los=2.3, sd=0.55, acute=0.90, diag=("I10.9",)),
-    "B70C": dict(los=9.0, sd=0.70, acute=1.00, icu=0.06, icuh=36, diag=("I63.9", "I61.9")),
+    "B70C": dict(los=8.5, sd=0.65, acute=1.00, icu=0.06, icuh=36, diag=("I63.9", "I61.9")),
     "B76C": dict(los=3.2, sd=0.60, acute=1.00, icu=0.03, icuh=18, diag=("G40.9", "R56.8")),
     "B69C": dict(los=2.5, sd=0.55, acute=1.00, diag=("G45.9",)),
-    "T60N": dict(los=16.0, sd=0.80, acute=0.75, diag=("F20.0", "F23.9")),
-    "T63N": dict(los=12.0, sd=0.75, acute=0.60, diag=("F32.2", "F33.1")),
-    "T67N": dict(los=7.0, sd=0.75, acute=0.70, diag=("F41.1", "F43.2")),
+    "T60N": dict(los=15.0, sd=0.80, acute=0.75, diag=("F20.0", "F23.9")),
+    "T63N": dict(los=11.0, sd=0.75, acute=0.60, diag=("F32.2", "F33.1")),
+    "T67N": dict(los=7.5, sd=0.75, acute=0.70, diag=("F41.1", "F43.2")),
     "V60N": dict(los=4.0, sd=0.60, acute=0.90, diag=("F10.3", "F10.0")),
-    "P05E": dict(los=2.1, sd=0.40, acute=1.00, blood=0.01, diag=("O80.0",)),
+    "P05E": dict(los=2.4, sd=0.40, acute=1.00, blood=0.01, diag=("O80.0",)),
     "G95O": dict(diag=("K21.9", "K58.9")),
     "I95O": dict(diag=("M17.1", "M25.5")),
     "F95O": dict(diag=("I48.9", "I25.1")),
@@ -154,12 +153,14 @@ _DRG_PARAMS: dict[str, dict] = {
     "K95O": dict(diag=("E11.9", "E10.9")),
     "B95O": dict(diag=("G35.9", "G43.9")),
     "T95O": dict(diag=("F32.1", "F41.1", "F90.0")),
-    "G50O": dict(orm=45, diag=("K60.3", "K64.9")),
-    "I50O": dict(orm=50, imp=(0.30, 9_000), diag=("M23.2", "M75.1")),
-    "H50O": dict(orm=60, diag=("K80.2",)),
+    "G50O": dict(orm=70, diag=("K60.3", "K64.9")),
+    "I50O": dict(orm=75, imp=(0.30, 9_000), diag=("M23.2", "M75.1")),
+    "H50O": dict(orm=85, diag=("K80.2",)),
     "Z98P": dict(diag=("R10.4", "S09.9", "R55.9")),
     "F98P": dict(diag=("R07.4",)),
 }
+
+_LOS_SCALE = 1.1  # all mean lengths of stay above are scaled by this (calibration knob, see CALIBRATION.md)
 
 # clinic -> (name, care_field, ward name, outpatient unit name, inpatient DRG mix, outpatient DRG mix,
 #            day-surgery DRG mix, share of the hospital's inpatient volume, share of outpatient volume)
@@ -349,8 +350,8 @@ _DEPT_KIND = {"chem": "lab", "micro": "lab", "transf": "lab", "rad": "rad", "phy
               "path": "path"}
 
 # reference full cost (incl. overhead) per weight unit of a care service, before the global scale k
-_CARE_PRICE = {"ward": 9000.0, "ward_psy": 6500.0, "ward_kk": 8500.0, "op": 3600.0, "op_psy": 3000.0,
-               "er": 5500.0, "icu": 2800.0, "or": 110.0}
+_CARE_PRICE = {"ward": 7300.0, "ward_psy": 5450.0, "ward_kk": 8200.0, "op": 5000.0, "op_psy": 4800.0,
+               "er": 5800.0, "icu": 2500.0, "or": 130.0}
 
 # slots of cat_of (care services)
 _SLOTS = ["VD", "HIA", "BES-L", "BES-S", "TEL", "AKUT1", "AKUT2", "IVA-T", "OP", "AN", "UPV"]
@@ -607,8 +608,7 @@ class _Sink:
         if self.fmt == "csv":
             texts = [cols[c].text() for c in self.columns]
             joined = pc.binary_join_element_wise(*texts, ",", null_handling="replace", null_replacement="")
-            lines = pc.binary_join_element_wise(joined, pa.array([""] * n) if n < 1 else pc.cast(pc.if_else(
-                pa.array(np.ones(n, bool)), "", ""), pa.string()), "\n")
+            lines = pc.binary_join_element_wise(joined, "", "\n")
             lines = lines.cast(pa.large_string())
             offs = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + n + 1]
             data = lines.buffers()[2]
@@ -681,7 +681,9 @@ def _pick_rows(u: np.ndarray, cum_rows: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 class _Structure:
-    def __init__(self, structure: str, rng: np.random.Generator):
+    def __init__(self, structure: str, rng: np.random.Generator, full_codes: bool = True):
+        self.full_codes = full_codes
+        self.key_specs: dict[str, tuple[str, str | None, str | None]] = {}
         self.hospitals = _HOSPITALS[structure]
         self.hosp_codes = [h[0] for h in self.hospitals]
         self.hosp_factor = np.array([h[2] for h in self.hospitals])
@@ -694,7 +696,9 @@ class _Structure:
         hosp_digit = {"REG": 0, **{h: i + 1 for i, h in enumerate(self.hosp_codes)}}
 
         def add(kind, name, hosp, clinic, role, *, excl="", key="", level=0, dept="", price=0.0, weight=1.0,
-                psy=False, surgical=False):
+                psy=False, surgical=False, scope=None):
+            if key:
+                self.key_specs[key] = scope or (key, None, None)
             t = type_digit["svc" if role == "service" else ("ovh" if role == "overhead" else (
                 "exc" if role == "excluded" else kind))]
             k = (t, hosp_digit[hosp])
@@ -731,9 +735,11 @@ class _Structure:
                         price=_CARE_PRICE["op_psy" if psy else "op"], weight=spec[8] / max(bo, 1) * lognorm(),
                         psy=psy, surgical=clinic in _SURGICAL_CLINICS)
             n_er, n_icu, n_or = _ACUTE_UNITS[structure][h]
+            ward_w = sum(w for w, k, hh in zip(cc["weight"], cc["kind"], cc["hosp"]) if k == "ward" and hh == h)
+            us_w = sum(w for w, k, hh in zip(cc["weight"], cc["kind"], cc["hosp"]) if k == "ward" and hh == "US")
             for i in range(n_er):
                 add("er", f"{_ER_NAMES[i % 3]} {hname}", h, "AKUT", "care", price=_CARE_PRICE["er"],
-                    weight=(1.0 if i == 0 else 0.35) * lognorm(0.1))
+                    weight=(1.0 if i == 0 else 0.35) * lognorm(0.1) * ward_w / us_w)
             for i in range(n_icu):
                 add("icu", f"{_ICU_NAMES[i % 4]} {hname}", h, "ANE", "care", price=_CARE_PRICE["icu"],
                     weight=(1.0 if i == 0 else 0.4) * lognorm(0.1))
@@ -765,13 +771,13 @@ class _Structure:
             if i >= len(_L1_NAMES):
                 nm = f"{nm}, enhet {i // len(_L1_NAMES) + 1}"
             kind = {"fte": "ovh_admin", "it_accounts": "ovh_it", "area_m2": "ovh_prop"}[key]
-            add(kind, nm, "REG", "ADM", "overhead", key=key, level=1, weight=lognorm(0.5))
+            add(kind, nm, "REG", "ADM", "overhead", key=key, level=1, weight=lognorm(0.5), scope=(key, None, None))
         for h, n in l2.items():
             for i in range(n):
                 nm, key = _L2_NAMES[i % len(_L2_NAMES)]
                 nm = f"{nm} {hn[h]}" + ("" if i < len(_L2_NAMES) else f", enhet {i // len(_L2_NAMES) + 1}")
                 kind = {"fte": "ovh_admin", "it_accounts": "ovh_it", "area_m2": "ovh_prop"}[key]
-                add(kind, nm, h, "ADM", "overhead", key=f"{key}_{h}", level=2, weight=lognorm(0.5))
+                add(kind, nm, h, "ADM", "overhead", key=f"{key}_{h}", level=2, weight=lognorm(0.5), scope=(key, h, None))
         if l3 is None:  # demo: region-wide support functions like the public example
             for kind, nm, key in [("ovh_prop", "Fastighet, lokalvård och vaktmästeri", "area_m2"),
                                   ("ovh_it", "IT och journalsystem", "it_accounts"),
@@ -785,7 +791,7 @@ class _Structure:
                                           "ovh_sterile": 0.5, "ovh_transport": 0.5, "ovh_it": 0.5}[kind]))
                     for i in range(m):
                         add(kind, f"{nm} {hn[h]}" + ("" if m == 1 else f", område {i + 1}"), h, "SERV", "overhead",
-                            key=f"{key}_{h}", level=3, weight=lognorm(0.3))
+                            key=f"{key}_{h}", level=3, weight=lognorm(0.3), scope=(key, h, None))
         for i in range(n_mt):
             add("ovh_medtech", "Medicinsk teknik" + ("" if n_mt == 1 else f", enhet {i + 1}"), "REG", "SERV",
                 "overhead", key="mt_value", level=3, weight=lognorm(0.3))
@@ -795,7 +801,7 @@ class _Structure:
                     cname = _CLINICS[clinic][0] if clinic in _CLINICS else {"AKUT": "Akutkliniken",
                                                                              "ANE": "Anestesi, operation och intensivvård"}[clinic]
                     add("ovh_clinic", f"Klinikledning {cname} {hn[h]}", h, clinic, "overhead",
-                        key=f"fte_{clinic}_{h}", level=3, weight=lognorm(0.3))
+                        key=f"fte_{clinic}_{h}", level=3, weight=lognorm(0.3), scope=("fte", h, clinic))
         for kind, nm, h, clinic in self._excluded_units(structure):
             add(kind, nm, h, clinic, "excluded", excl=_EXCLUDED[kind][0], weight=lognorm(0.4))
 
@@ -880,7 +886,7 @@ class _Structure:
         n_h = len(self.hosp_codes)
         for dept, providers in self.dept_sections.items():
             d = _DEPTS[dept]
-            codes = d["codes"] if self.size_codes_full else d["codes"][: d["core"]]
+            codes = d["codes"] if self.full_codes else d["codes"][: d["core"]]
             nc = len(codes)
             offered: dict[int, list[int]] = {}  # section cc -> code idxs
             prov_rows: dict[str, list[list[int]]] = {}
@@ -924,8 +930,6 @@ class _Structure:
         self.cat_weight = np.array(rows["weight"])
         self.cat_price = np.array(rows["price"])
         self.n_cat = len(rows["cc"])
-
-    size_codes_full = True
 
     def _index_units(self, rng: np.random.Generator) -> None:
         kind = np.array(self.cc_kind)
@@ -1179,7 +1183,7 @@ class _World:
                        7 * 60 + rng.integers(0, 36, n_ip) * 5)
         start = day.astype(np.int64) * 1440 + mod
         sd = _DA["sd"][drg]
-        los_days = _DA["los"][drg] * np.exp(sd * rng.standard_normal(n_ip) - sd * sd / 2)
+        los_days = _LOS_SCALE * _DA["los"][drg] * np.exp(sd * rng.standard_normal(n_ip) - sd * sd / 2)
         end = start + np.maximum(np.round(los_days * 1440 / 5) * 5, 240).astype(np.int64)
         has_or = _DA["orm"][drg] > 0
         or_t0 = start + np.where(acute, rng.integers(24, 240, n_ip), rng.integers(12, 36, n_ip)) * 5
@@ -1361,11 +1365,11 @@ class _World:
         ls = self.spec.lab_scale
         setting, n = c["setting"], c["n"]
         los = (c["end"] - c["start"]) / 1440.0
-        rate = np.where(c["psy"], 0.25, 1.6) * ls
+        rate = np.where(c["psy"], 0.3, 2.2) * ls
         n_draw = np.where(setting == _IP, 1 + rng.poisson(rate * los),
-                          np.where(setting == _ER, (rng.random(n) < 0.9) * (1 + rng.poisson(0.6 * ls, n)),
-                                   np.where(setting == _VISIT, (rng.random(n) < np.where(c["psy"], 0.25, 0.62)) *
-                                            (1 + rng.poisson(0.5 * ls, n)),
+                          np.where(setting == _ER, (rng.random(n) < 0.9) * (1 + rng.poisson(1.0 * ls, n)),
+                                   np.where(setting == _VISIT, (rng.random(n) < np.where(c["psy"], 0.3, 0.75)) *
+                                            (1 + rng.poisson(0.8 * ls, n)),
                                             np.where(setting == _TEL, rng.random(n) < 0.12,
                                                      (rng.random(n) < 0.8).astype(np.int64)))))
         ci = np.repeat(np.arange(n), n_draw)
@@ -1377,12 +1381,17 @@ class _World:
         cand, cum, probs = self.st.routes["chem"]
         col = np.where(setting[ci] == _IP, 0, np.where(setting[ci] == _ER, 1, 2))
         nc = probs.shape[0]
-        q = probs[:, col].T  # (draws, codes)
-        q = np.minimum(q * np.where(c["psy"][ci], 0.6, 1.0)[:, None], 0.95)
-        hit = rng.random(q.shape) < q
-        none = ~hit.any(axis=1)
-        hit[none, 1] = True  # at least a blood count
-        d_idx, code = np.nonzero(hit)
+        damp = np.where(c["psy"][ci], 0.6, 1.0) * np.where(col == 2, 1.4, 1.0)
+        any_hit = np.zeros(len(ci), bool)
+        d_list, c_list = [], []
+        for j in range(nc):
+            hit = rng.random(len(ci)) < np.minimum(probs[j, col] * damp, 0.95)
+            any_hit |= hit
+            d_list.append(np.flatnonzero(hit))
+            c_list.append(np.full(int(hit.sum()), j))
+        d_list.append(np.flatnonzero(~any_hit))  # at least a blood count
+        c_list.append(np.full(int((~any_hit).sum()), 1))
+        d_idx, code = np.concatenate(d_list), np.concatenate(c_list)
         eci = ci[d_idx]
         cat = self._route(rng, "chem", c["hosp"][eci], code)
         ordr, pn = self._svc_flags(rng, c, eci)
@@ -1436,7 +1445,7 @@ class _World:
         i = np.flatnonzero(imp)
         amt = _DA["imp_m"][drg[i]] * np.exp(0.35 * rng.standard_normal(len(i)) - 0.06)
         items.append((i, c["or_cc"][i], np.full(len(i), _ACC_IDX["5041"]), c["or_t0"][i] + 15, amt,
-                      _implant_item(_DRG_CODES, drg[i])))
+                      _implant_item(drg[i])))
         # blood products on the ward (or on the operating unit)
         bl = c["ip"] & has_drg & (rng.random(n) < np.minimum(_DA["blood"][drg] * rate, 1.0))
         cnt = bl * (1 + rng.poisson(0.6, n))
@@ -1446,7 +1455,7 @@ class _World:
         ts = np.where(on_or, c["or_t0"][i] + 30, c["start"][i] + (rng.random(len(i)) * (c["end"][i] - c["start"][i])).astype(np.int64))
         amt = 6500 * np.exp(0.5 * rng.standard_normal(len(i)) - 0.125)
         kind = rng.integers(0, 3, len(i))
-        items.append((i, cc, np.full(len(i), _ACC_IDX["5042"]), ts, amt, 100 + kind))
+        items.append((i, cc, np.full(len(i), _ACC_IDX["5042"]), ts, amt, _BLOOD0 + kind))
         # expensive drugs (dyra läkemedel) on the responsible unit
         dp = np.zeros((len(_CLINIC_CODES), 2))
         for k, (a, b) in _DRUG_P.items():
@@ -1456,7 +1465,7 @@ class _World:
         i = np.flatnonzero(dr)
         amt = np.minimum(45_000 * np.exp(0.9 * rng.standard_normal(len(i)) - 0.405), 1_500_000)
         ts = c["start"][i] + (rng.random(len(i)) * (c["end"][i] - c["start"][i])).astype(np.int64)
-        items.append((i, c["cc"][i], np.full(len(i), _ACC_IDX["5021"]), ts, amt, 200 + rng.integers(0, len(_DRUG_ITEMS), len(i))))
+        items.append((i, c["cc"][i], np.full(len(i), _ACC_IDX["5021"]), ts, amt, _DRUG0 + rng.integers(0, len(_DRUG_ITEMS), len(i))))
         out = {k: np.concatenate([np.asarray(x[j]) for x in items]) for j, k in enumerate(("ci", "cc", "acc", "ts", "amt", "item"))}
         out["cents"] = np.maximum(np.round(out["amt"] * 100).astype(np.int64), 100)
         out["pn"] = rng.random(len(out["ci"])) < 0.15
@@ -1474,19 +1483,17 @@ def _spawn_p(clinic: str) -> float:
 
 _IMPLANT_ITEMS = {"I08B": "Implantat, höftledsplastik", "I03C": "Implantat, höftfrakturkirurgi",
                   "I13C": "Implantat, ingrepp på överarm och armbåge", "I50O": "Implantat, artroskopi"}
-_BLOOD_ITEMS = ["Erytrocytkoncentrat", "Trombocytkoncentrat", "Plasma"]
+_BLOOD_ITEMS = ["Blodprodukter, erytrocytkoncentrat", "Blodprodukter, trombocytkoncentrat", "Blodprodukter, plasma"]
 _DRUG_ITEMS = ["Särläkemedel, pembrolizumab (L01FF02)", "Särläkemedel, nivolumab (L01FF01)",
                "Särläkemedel, ocrelizumab (L04AG08)", "Särläkemedel, natalizumab (L04AG03)",
                "Särläkemedel, infliximab (L04AB02)", "Särläkemedel, vedolizumab (L04AG05)",
                "Särläkemedel, immunglobulin iv (J06BA02)", "Särläkemedel, trastuzumab (L01FD01)"]
-_ITEM_LABELS = (["Implantat"] * 100)
-for _k, (_d, _v) in enumerate(_IMPLANT_ITEMS.items()):
-    _ITEM_LABELS[_k] = _v
-_ITEM_LABELS += _BLOOD_ITEMS + [""] * (100 - len(_BLOOD_ITEMS)) + _DRUG_ITEMS
+_ITEM_LABELS = list(_IMPLANT_ITEMS.values()) + _BLOOD_ITEMS + _DRUG_ITEMS
+_BLOOD0, _DRUG0 = len(_IMPLANT_ITEMS), len(_IMPLANT_ITEMS) + len(_BLOOD_ITEMS)
 
 
-def _implant_item(codes, drg):
-    lut = np.zeros(len(codes), dtype=np.int64)
+def _implant_item(drg: np.ndarray) -> np.ndarray:
+    lut = np.zeros(len(_DRG_CODES), dtype=np.int64)
     for k, d in enumerate(_IMPLANT_ITEMS):
         lut[_DRG_IDX[d]] = k
     return lut[drg]
@@ -1661,7 +1668,6 @@ class _Ledger:
         self.cents = np.concatenate([part, x, -x])
         order = np.lexsort((rng.random(len(self.cc)), self.acc, self.cc, self.month))
         self.month, self.cc, self.acc, self.cents = (v[order] for v in (self.month, self.cc, self.acc, self.cents))
-        personnel = A[:, :, _PERSONNEL].sum()
         prod_mask = (role != "excluded")[None, :, None] & np.array(
             [v[1] == "cost" and not v[3] for v in _ACCOUNTS.values()])[None, None, :]
         self.production_from_rows = float((A * prod_mask).sum())
@@ -1669,7 +1675,6 @@ class _Ledger:
         self.personnel_by_cc = A[:, :, _PERSONNEL].sum(axis=(0, 2))
         self.cost_by_cc = (A * prod_mask).sum(axis=(0, 2))
         self.overhead_share = float(self.cost_by_cc[role == "overhead"].sum() / self.production_from_rows)
-        _ = personnel
 
     def deliveries(self, rng: np.random.Generator, dirty: float):
         """Row index arrays + month labels for the FY and H1 deliveries."""
@@ -1722,35 +1727,19 @@ class _Ledger:
             rows_val.extend(np.asarray(vals)[idx].tolist())
 
         every = np.ones(st.n, bool)
-        non_exc = role != "excluded"
         cs = np.isin(role, ["care", "service"])
-        used = sorted(set(st.cc_key) - {""})
-        for key in used:
-            base, _, h = key.partition("_")
-            if key.startswith("fte_") and key.count("_") == 2:  # clinic management: fte_<clinic>_<hospital>
-                _, c_, h_ = key.split("_")
-                emit(key, cs & (clinic == c_) & (hosp == h_), fte)
-                continue
-            if key in ("fte", "area_m2", "it_accounts"):
-                emit(key, every, {"fte": fte, "area_m2": area, "it_accounts": it}[key])
-                continue
-            name = key.rsplit("_", 1)
-            scope_h = name[1] if len(name) == 2 and name[1] in st.hosp_codes else None
-            base = name[0] if scope_h else key
-            at_h = (hosp == scope_h) if scope_h else every
-            if base in ("fte", "area_m2", "it_accounts"):
-                emit(key, at_h, {"fte": fte, "area_m2": area, "it_accounts": it}[base])
+        values = {"fte": fte, "area_m2": area, "it_accounts": it, "meals": meals, "sterile": sterile,
+                  "transport": transport, "mt_value": mt}
+        for key in sorted(st.key_specs):
+            base, h, c_ = st.key_specs[key]
+            scope = every if h is None else (hosp == h)
+            if c_ is not None:  # clinic management: the clinic's own care units at that hospital
+                scope = scope & cs & (clinic == c_)
             elif base == "meals":
-                emit(key, at_h & (kind == "ward"), meals)
-            elif base == "sterile":
-                emit(key, at_h & cs, sterile)
-            elif base == "transport":
-                emit(key, at_h & cs, transport)
-            elif base == "mt_value":
-                emit(key, at_h & cs, mt)
-            else:
-                raise AssertionError(key)
-        _ = non_exc
+                scope = scope & (kind == "ward")
+            elif base in ("sterile", "transport", "mt_value"):
+                scope = scope & cs
+            emit(key, scope, values[base])
         return dict(key=np.array(rows_key), cc=np.array(rows_cc, dtype=np.int64), value=np.array(rows_val))
 
 
@@ -1782,8 +1771,7 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
     sinks = {p: {t: _Sink(dirs[p] / f"{t}.{ext}", ext, _COLUMNS[t]) for t in _COLUMNS} for p in parts}
 
     say(f"building the organisation ({size})")
-    _Structure.size_codes_full = size != "demo"
-    st = _Structure(spec.structure, np.random.default_rng([seed, 1]))
+    st = _Structure(spec.structure, np.random.default_rng([seed, 1]), full_codes=size != "demo")
     n_pat = int(spec.contacts * spec.patients_per_contact) + 200
     pats = _Patients(n_pat, max(200, n_pat // 50), year, dirty, np.random.default_rng([seed, 2]))
     world = _World(st, pats, spec, cal, seed, dirty)
@@ -1803,8 +1791,6 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
     for ci, (cy, cm) in enumerate(cal.chunks):
         rng = np.random.default_rng([seed, 1000 + ci])
         c = world.contacts(rng, ci)
-        if ci == 0:  # December the year before: only what can reach the period
-            pass
         ev = world.events(rng, c)
         sc = world.specific(rng, c)
         n, ne = c["n"], len(ev["ci"])
@@ -1900,8 +1886,6 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
             ci_safe = np.where(has, ev["ci"], 0)
             edel = np.where(has & ~ev["orph"], cdel[ci_safe] & (ev["ts"] < x_ts),
                             (ev["ts"] >= cal.min_end) & (ev["ts"] < win_end))
-            if ci == 0 and tag == "fy":
-                pass
             idx = np.flatnonzero(edel)
             q = ev["qty"][idx].copy()
             # a stay still open at extraction: bed days only up to the extraction date
@@ -2095,5 +2079,3 @@ def _empty_cols(table: str) -> dict[str, _Col]:
     return out
 
 
-def _unused(*_a):  # pragma: no cover
-    return math.pi

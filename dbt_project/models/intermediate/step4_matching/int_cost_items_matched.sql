@@ -2,7 +2,8 @@
 -- is matched to (matchning, spec §2 step 4) or why it is unmatched.
 --   rule 1: the given contact_id (unknown_contact if it does not exist; rule 2 is not tried)
 --   rule 2a: the patient's inpatient contact with start_ts <= event_ts <= end_ts
---            (latest start, then smallest contact_id)
+--            (latest start, then smallest contact_id); a stay still open at
+--            extraction (no end_ts) covers every event from its start
 --   rule 2b: the patient's outpatient contact within match_window_days of the event
 --            (same cost centre as the orderer first, then nearest, then smallest contact_id)
 --   rule 2c: unmatched, no_contact_in_window
@@ -58,9 +59,10 @@ candidates as (
             and i.event_ts >= c.start_ts
             and (c.end_ts is null or i.event_ts <= c.end_ts) as is_inside_stay,
         coalesce(c.cost_center = i.ordering_cost_center, false) as is_orderer,
+        -- an outpatient contact without end_ts is a point in time at start_ts
         case
             when i.event_ts < c.start_ts then epoch(c.start_ts) - epoch(i.event_ts)
-            when c.end_ts is not null and i.event_ts > c.end_ts then epoch(i.event_ts) - epoch(c.end_ts)
+            when i.event_ts > coalesce(c.end_ts, c.start_ts) then epoch(i.event_ts) - epoch(coalesce(c.end_ts, c.start_ts))
             else 0
         end as distance_seconds,
         c.care_type

@@ -62,6 +62,13 @@ checks as (
     from totals as t
     union all
     select
+        'items_outside_period', 0,
+        (select count(*) from {{ ref_period('int_service_events_validated') }} where reject_reason is null and not is_in_period)
+        + (select count(*) from {{ ref_period('int_specific_costs_validated') }} where reject_reason is null and not is_in_period),
+        'info', 'info',
+        'accepted events and specific costs dated outside the period are ignored (not costed, not matched)'
+    union all
+    select
         'specific_cost_factors_in_range', 0,
         (select count(*) from {{ ref_period('int_specific_cost_factors_computed') }} where is_flagged),
         'equal', 'warn',
