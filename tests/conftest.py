@@ -27,11 +27,13 @@ def _manifest():
     ensure_manifest()
 
 
-def dbt_build(db_path: Path, partition_key: str, extra_vars: dict | None = None, select: str | None = None) -> subprocess.CompletedProcess:
+def dbt_build(
+    db_path: Path, partition_key: str, extra_vars: dict | None = None, select: str | None = None, command: str = "build"
+) -> subprocess.CompletedProcess:
     period = period_for_key(partition_key)
     assert db_path.name == "kpp.duckdb"
     env = os.environ | {"KPP_DATA_ROOT": str(db_path.parent)}
-    args = [str(Path(sys.executable).with_name("dbt")), "build", "--profiles-dir", str(DBT_PROJECT_DIR),
+    args = [str(Path(sys.executable).with_name("dbt")), command, "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(db_path.parent / "dbt_target"),
             "--vars", json.dumps(period.dbt_vars | (extra_vars or {}))]
     if select:

@@ -99,3 +99,12 @@ def test_missing_key_refuses_to_run(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("KPP_PSEUDONYM_KEY_FILE", raising=False)
     assert main(["run", "2025", "--data-root", str(tmp_path)]) == 2
     assert "KPP_PSEUDONYM_KEY" in capsys.readouterr().err
+
+
+def test_dbt_unit_tests_pass(data_root):
+    """The SQL-logic unit tests (retro DRG weights, outlier thresholds) against the built warehouse."""
+    from tests.conftest import dbt_build
+
+    result = dbt_build(data_root / "kpp.duckdb", "2025", command="test", select="test_type:unit")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "PASS=2 " in result.stdout

@@ -1,0 +1,41 @@
+"""The code location the UI and `kpp run` load: assets by step group, partitions, and the gates between steps."""
+
+from collections import Counter
+
+from dagster import AssetKey
+
+from orchestration.definitions import defs
+from orchestration.partitions import period_partitions
+
+STEP_GROUPS = {"landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results"}
+
+
+def test_every_asset_sits_in_a_step_group_and_is_partitioned_by_period():
+    graph = defs.resolve_asset_graph()
+    groups = Counter(graph.get(key).group_name for key in graph.get_all_asset_keys())
+    assert set(groups) == STEP_GROUPS
+    assert groups["step2_allocation"] >= 7 and groups["step4_matching"] >= 6
+    partitioned = [graph.get(key).partitions_def for key in graph.materializable_asset_keys]
+    assert all(p == period_partitions for p in partitioned)
+
+
+def test_each_step_has_a_blocking_gate_on_its_checks_model():
+    specs = {(spec.asset_key, spec.name): spec for assets in defs.assets for spec in assets.check_specs}
+    for model in ("int_landing_checks_computed", "int_tkb_checks_computed", "int_allocation_checks_computed",
+                  "int_calculation_checks_computed", "int_matching_checks_computed"):
+        spec = specs[(AssetKey(["intermediate", model]), f"all_checks_passed_{model}_")]
+        assert spec.blocking, model
+
+
+def test_steps_chain_landing_to_exports():
+    graph = defs.resolve_asset_graph()
+    upstream = graph.get(AssetKey(["intermediate", "int_ledger_classified"])).parent_keys
+    assert AssetKey(["staging", "stg_landing__ledger"]) in upstream
+    assert AssetKey(["landing", "ledger"]) in graph.get(AssetKey(["staging", "stg_landing__ledger"])).parent_keys
+    assert AssetKey(["marts", "cost_list"]) in graph.get(AssetKey("exports")).parent_keys
+
+
+def test_the_period_job_covers_every_asset():
+    job = defs.resolve_job_def("kpp_period")
+    assert job.partitions_def == period_partitions
+    assert {"landing", "step1_tkb_models", "step4_matching_models", "exports"} <= {n.name for n in job.graph.node_defs}
