@@ -105,6 +105,8 @@ def test_parquet_is_read_like_csv(landing, tmp_path):
      "service_events.csv line 4, column event_ts: cannot read '05/02/2025 12:00' as a timestamp"),
     ("cost_centers.csv", "WARD,Vårdavdelning,H,MED,care", "WARD,Vårdavdelning,H,MED,ward",
      "cost_centers.csv line 4, column role: unknown value 'ward' for cost_center=WARD; allowed: care, service, overhead, excluded"),
+    ("allocation_keys.csv", "area,OPD,1", "area,OPD,-1",
+     "allocation_keys.csv line 11, column value: negative value '-1'; it must be 0 or more."),
     ("accounts.csv", "5020,Läkemedel", "5010,Läkemedel",
      "accounts.csv lines 5, 6: duplicate key account=5010"),
     ("contacts.csv", "C2,191212121212,H,MED,OPD,outpatient,somatic,2025-03-10 10:00",

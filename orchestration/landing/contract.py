@@ -26,6 +26,7 @@ class Column:
     required: bool = False
     allowed: tuple[str, ...] | None = None  # enumerated values (compared lower-case)
     optional_column: bool = False  # the column itself may be absent from the file
+    non_negative: bool = False  # a negative value is an input error (keys, weights)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("key", required=True),
                 _c("cost_center", required=True),
-                _c("value", "decimal", required=True),
+                _c("value", "decimal", required=True, non_negative=True),
             ),
         ),
         Table(
@@ -101,7 +102,7 @@ TABLES: dict[str, Table] = {
                 _c("name"),
                 _c("service_group", required=True),
                 _c("unit"),
-                _c("weight", "decimal", required=True),
+                _c("weight", "decimal", required=True, non_negative=True),
             ),
             key=("cost_center", "service_code"),
             key_is_reference=True,

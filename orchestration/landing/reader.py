@@ -201,6 +201,8 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             bad.append(f"({text} is not null and {typed} is null)")
         if col.allowed:
             bad.append(f"({text} is not null and lower({text}) not in ({', '.join(map(_lit, col.allowed))}))")
+        if col.non_negative:
+            bad.append(f"coalesce({typed} < 0, false)")
         if bad:
             probes.append((col, f"min(case when {' or '.join(bad)} then {line} end)"))
     if not probes:
@@ -220,6 +222,8 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             f"select {', '.join(exprs[k][0] for k in table.key)} from {raw} where {line} = ?", [line_no]).fetchone())) if table.key else ""
         raise _fail_at(path, is_csv, line_no, col.name,
                        f"unknown value {shown}{' for ' + key if key else ''}; allowed: {', '.join(col.allowed)}.")
+    if col.non_negative and value.lstrip().startswith("-"):
+        raise _fail_at(path, is_csv, line_no, col.name, f"negative value {shown}; it must be 0 or more.")
     raise _fail_at(path, is_csv, line_no, col.name, f"cannot read {shown} as {_EXPECTED[col.kind]}.")
 
 
