@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,11 @@ def _prepare(data_root: str | None, year: int) -> DataRoot:
     return root
 
 
+def _number(value: float) -> str:
+    """Amounts to the öre; shares with enough digits to see them."""
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4f}"
+
+
 def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
     """The failed checks of the period's steps, read from the checks models (no personal data in them)."""
     import duckdb
@@ -56,7 +62,8 @@ def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
                 "where partition_key = ? and not passed and severity = 'error' order by check_name",
                 [partition_key],
             ).fetchall():
-                lines.append(f"gate {step} failed: {check}: expected {expected:,.2f}, actual {actual:,.2f}" + (f" — {detail}" if detail else ""))
+                lines.append(f"gate {step} failed: {check}: expected {_number(expected)}, actual {_number(actual)}"
+                             + (f" — {detail}" if detail else ""))
     return lines
 
 
@@ -72,7 +79,7 @@ def _error_text(error) -> str:
     message = error.message.strip()
     if "Errors parsed from dbt logs:" in message:
         message = message.split("Errors parsed from dbt logs:", 1)[1].strip()
-    lines = message.splitlines()
+    lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", message).splitlines() if line.strip()]
     return "\n    ".join(lines[:25]) + ("\n    …" if len(lines) > 25 else "")
 
 

@@ -29,7 +29,10 @@ _NUMBER = {
     ",": r"^[+-]?([0-9]+(,[0-9]*)?|,[0-9]+)$",
 }
 _TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
-_BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "t": True, "f": False}
+_BOOLEANS = {
+    "true": True, "false": False, "1": True, "0": False, "t": True, "f": False,
+    "yes": True, "no": False, "y": True, "n": False, "ja": True, "nej": False,
+}
 _SQL_TYPES = {
     "text": "VARCHAR",
     "month": "DATE",
@@ -162,8 +165,11 @@ def _typed_expr(col: Column, src: str, src_type: str, dialect: Dialect) -> tuple
     if col.kind == "month":
         return text, f"case when regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}') then try_cast({text} || '-01' as date) end"
     if col.kind in ("amount", "decimal", "integer"):
-        pattern = r"^[+-]?[0-9]+$" if col.kind == "integer" else _NUMBER[dialect.decimal_mark]
+        # whole numbers may come as "3.0" from spreadsheet exports
+        pattern = rf"^[+-]?[0-9]+([{dialect.decimal_mark}]0*)?$" if col.kind == "integer" else _NUMBER[dialect.decimal_mark]
         number = f"replace({text}, ',', '.')" if dialect.decimal_mark == "," else text
+        if col.kind == "integer":
+            number = f"try_cast({number} as double)"
         return text, f"case when regexp_matches({text}, {_lit(pattern)}) then try_cast({number} as {_SQL_TYPES[col.kind]}) end"
     if col.kind == "timestamp":
         return text, f"case when regexp_matches({text}, {_lit(_TIMESTAMP)}) then try_cast(replace({text}, 'T', ' ') as timestamp) end"
