@@ -67,24 +67,32 @@ candidates as (
         end as distance_seconds,
         c.care_type
     from items as i
-    inner join contacts as c on c.patient_pseudonym = i.patient_pseudonym
+    inner join contacts as c
+        on c.patient_pseudonym = i.patient_pseudonym
+        -- neither rule can take a contact that starts after the window
+        and c.start_ts <= i.event_ts + to_days({{ var('match_window_days') }})
     where i.contact_id is null
 ),
 
 by_patient_and_time as (
-    select source, item_id, contact_id as matched_contact_id, case when is_inside_stay then '2a' else '2b' end as match_rule
+    -- one pass per item: arg_min over the ranking instead of a window sort
+    select
+        source,
+        item_id,
+        arg_min(
+            {'contact_id': contact_id, 'match_rule': case when is_inside_stay then '2a' else '2b' end},
+            {
+                'outside_stay': not is_inside_stay,
+                'later_start_first': case when is_inside_stay then -epoch(start_ts) else 0 end,
+                'not_orderer': not is_orderer,
+                'distance': distance_seconds,
+                'contact_id': contact_id
+            }
+        ) as best
     from candidates
     where is_inside_stay
         or (care_type = 'outpatient' and distance_seconds <= {{ var('match_window_days') }} * 86400)
-    qualify row_number() over (
-        partition by source, item_id
-        order by
-            is_inside_stay desc,
-            case when is_inside_stay then start_ts end desc nulls last,
-            is_orderer desc,
-            distance_seconds,
-            contact_id
-    ) = 1
+    group by source, item_id
 )
 
 select
@@ -98,11 +106,11 @@ select
     i.quantity,
     i.registered_amount,
     i.ordering_cost_center,
-    coalesce(b1.matched_contact_id, b2.matched_contact_id) as matched_contact_id,
-    case when i.contact_id is not null then (case when b1.matched_contact_id is not null then '1' end) else b2.match_rule end as match_rule,
+    coalesce(b1.matched_contact_id, b2.best.contact_id) as matched_contact_id,
+    case when i.contact_id is not null then (case when b1.matched_contact_id is not null then '1' end) else b2.best.match_rule end as match_rule,
     case
         when i.contact_id is not null and b1.matched_contact_id is null then 'unknown_contact'
-        when i.contact_id is null and b2.matched_contact_id is null then 'no_contact_in_window'
+        when i.contact_id is null and b2.best is null then 'no_contact_in_window'
     end as unmatched_reason
 from items as i
 left join by_contact_id as b1 using (source, item_id)
