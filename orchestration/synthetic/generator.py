@@ -53,11 +53,11 @@ class SizeSpec:
 
 
 SIZES: dict[str, SizeSpec] = {
-    "demo": SizeSpec(3_000, 0.12, 0.11, "demo", "csv", 1.25, 0.55, 0.25, 0.55,
+    "demo": SizeSpec(3_000, 0.12, 0.11, "demo", "csv", 1.25, 0.30, 0.25, 0.55,
                      "2 hospitals, ~45 cost centres, ~3k contacts and ~30k events a year, CSV"),
     "medium": SizeSpec(300_000, 0.07, 0.11, "medium", "parquet", 1.1, 0.9, 1.5, 0.35,
                        "2 hospitals, ~150 cost centres, ~300k contacts and ~3M events a year, Parquet"),
-    "region": SizeSpec(5_000_000, 0.05, 0.11, "region", "parquet", 1.25, 1.2, 6.0, 0.30,
+    "region": SizeSpec(5_150_000, 0.05, 0.11, "region", "parquet", 1.4, 1.45, 6.0, 0.30,
                        "3 hospitals, ~1000 cost centres, ~5M contacts and ~50M events a year, Parquet"),
 }
 
@@ -245,27 +245,27 @@ _PERSONNEL = np.array([v[2] == "personnel" and not v[3] for v in _ACCOUNTS.value
 
 # Direct-cost profile (share of a centre's own non-specific production cost) per kind of centre.
 _PROFILES: dict[str, dict[str, float]] = {
-    "ward": {"5010": .44, "5011": .19, "5012": .03, "5013": .03, "5020": .06, "5030": .06, "5050": .07,
+    "ward": {"5010": .45, "5011": .20, "5012": .03, "5013": .03, "5020": .06, "5030": .05, "5050": .06,
              "5051": .02, "5060": .02, "5061": .01, "5062": .01, "5070": .02, "5090": .03, "5091": .01},
-    "op": {"5010": .40, "5011": .17, "5012": .03, "5020": .06, "5030": .07, "5050": .10, "5051": .02,
-           "5060": .04, "5061": .02, "5062": .02, "5070": .03, "5090": .04},
+    "op": {"5010": .42, "5011": .18, "5012": .03, "5020": .06, "5030": .07, "5050": .08, "5051": .02,
+           "5060": .03, "5061": .02, "5062": .02, "5070": .03, "5090": .04},
     "er": {"5010": .45, "5011": .19, "5012": .04, "5013": .04, "5020": .04, "5030": .06, "5050": .06,
            "5051": .02, "5060": .03, "5070": .03, "5090": .04},
     "icu": {"5010": .46, "5011": .20, "5012": .03, "5013": .03, "5020": .08, "5030": .07, "5050": .04,
             "5051": .01, "5060": .02, "5070": .04, "5090": .02},
-    "or": {"5010": .34, "5011": .15, "5012": .03, "5013": .02, "5020": .03, "5030": .20, "5050": .06,
+    "or": {"5010": .36, "5011": .15, "5012": .03, "5013": .02, "5020": .03, "5030": .18, "5050": .06,
            "5051": .02, "5060": .03, "5061": .01, "5070": .09, "5090": .02},
-    "lab": {"5010": .28, "5011": .12, "5031": .32, "5050": .05, "5051": .02, "5060": .06, "5061": .02,
+    "lab": {"5010": .33, "5011": .14, "5031": .25, "5050": .05, "5051": .02, "5060": .06, "5061": .02,
             "5070": .10, "5090": .03},
-    "rad": {"5010": .33, "5011": .14, "5012": .03, "5030": .06, "5050": .06, "5051": .03, "5060": .09,
-            "5061": .03, "5070": .19, "5090": .04},
+    "rad": {"5010": .35, "5011": .15, "5012": .03, "5030": .06, "5050": .06, "5051": .03, "5060": .08,
+            "5061": .03, "5070": .17, "5090": .04},
     "phys": {"5010": .40, "5011": .17, "5030": .05, "5050": .08, "5051": .02, "5060": .06, "5070": .16,
              "5090": .06},
     "path": {"5010": .38, "5011": .16, "5031": .20, "5050": .06, "5051": .02, "5060": .06, "5070": .08,
              "5090": .04},
     "ovh_admin": {"5010": .52, "5011": .22, "5012": .02, "5050": .08, "5060": .05, "5061": .06, "5090": .05},
-    "ovh_it": {"5010": .22, "5011": .09, "5060": .45, "5061": .08, "5070": .14, "5090": .02},
-    "ovh_prop": {"5010": .12, "5011": .05, "5050": .45, "5051": .22, "5061": .03, "5070": .10, "5090": .03},
+    "ovh_it": {"5010": .28, "5011": .11, "5060": .37, "5061": .08, "5070": .14, "5090": .02},
+    "ovh_prop": {"5010": .15, "5011": .06, "5050": .41, "5051": .22, "5061": .03, "5070": .10, "5090": .03},
     "ovh_clean": {"5010": .50, "5011": .21, "5030": .10, "5050": .05, "5061": .04, "5070": .02, "5090": .08},
     "ovh_meals": {"5010": .30, "5011": .13, "5091": .45, "5050": .05, "5070": .03, "5090": .04},
     "ovh_sterile": {"5010": .40, "5011": .17, "5030": .25, "5050": .05, "5070": .10, "5090": .03},
@@ -539,8 +539,8 @@ def _fixed_strings(scaled: np.ndarray, decimals: int) -> pa.Array:
 class _Col:
     """A column with a Parquet (native) and a CSV (text) representation."""
 
-    def __init__(self, kind: str, data, valid=None, decimals: int = 2, quote: bool = False):
-        self.kind, self.data, self.valid, self.decimals, self.quote = kind, data, valid, decimals, quote
+    def __init__(self, kind: str, data, valid=None, decimals: int = 2, quote: bool = False, itype=pa.int16()):
+        self.kind, self.data, self.valid, self.decimals, self.quote, self.itype = kind, data, valid, decimals, quote, itype
 
     @property
     def n(self) -> int:
@@ -558,8 +558,7 @@ class _Col:
         if k == "dec":  # float, rounded to `decimals`
             return pa.array(np.round(np.asarray(self.data, np.float64), self.decimals), type=pa.float64(), mask=mask)
         if k == "int":
-            return pa.array(np.asarray(self.data, np.int64), type=pa.int32() if self.decimals == 32 else pa.int16(),
-                            mask=mask)
+            return pa.array(np.asarray(self.data, np.int64), type=self.itype, mask=mask)
         if k == "bool":
             return pa.array(np.asarray(self.data, bool), type=pa.bool_())
         raise AssertionError(k)
@@ -1039,7 +1038,7 @@ class _Patients:
     def __init__(self, n: int, n_outsiders: int, year: int, dirty: float, rng: np.random.Generator):
         total = n + n_outsiders
         self.n, self.total = n, total
-        ages = np.concatenate([np.arange(100)])
+        ages = np.arange(100)
         age_w = np.where(ages < 70, 1.0, np.maximum(0.05, 1.0 - (ages - 70) / 32.0))
         age = _pick(rng, _cum(age_w), total)
         ref = _day(year, 7, 1)
@@ -1152,8 +1151,6 @@ class _World:
         # per world contact, for the calibration estimate
         self.keep: dict[str, list] = {k: [] for k in ("refcost", "spans", "drg", "hosp", "clinic", "ip", "start",
                                                        "end", "psy", "fy")}
-        self.spec_items: dict[str, list] = {k: [] for k in ("cnum", "pat", "ts", "cc", "acc", "cents", "item", "pn",
-                                                             "cidx")}
         self.orphan_cost = 0.0
 
     # ----- contacts
@@ -1588,12 +1585,21 @@ class _Ledger:
         O_y = r * ((1 - o_eff) * Fsum + P_y)
         prod_y = (1 - o_eff) * Fsum + O_y + P_y
         # overhead centres: level shares 30 / 25 / 45 %, noise inside a level
+        # (hospital-level units in proportion to their hospital's own production)
         lvl = st.cc_level
+        hidx = st.cc_hidx
+        F_h = np.array([F_y[hidx == h].sum() for h in range(len(st.hosp_codes))])
+        F_h = F_h / F_h.sum()
         ow = np.zeros(n_cc)
         for L, share in ((1, 0.30), (2, 0.25), (3, 0.45)):
             sel = (role == "overhead") & (lvl == L)
+            for h in range(-1, len(st.hosp_codes)):
+                sh = sel & (hidx == h)
+                if sh.any():
+                    ow[sh] = st.cc_weight[sh] / st.cc_weight[sh].sum() * (
+                        1.0 if h < 0 else F_h[h] * sel[hidx >= 0].sum() / max(sel.sum(), 1))
             if sel.any():
-                ow[sel] = share * st.cc_weight[sel] / st.cc_weight[sel].sum()
+                ow[sel] *= share / ow[sel].sum()
         ow /= ow.sum()
         season = np.ones(12)
         season[11] = 1.06
@@ -1679,9 +1685,12 @@ class _Ledger:
     def deliveries(self, rng: np.random.Generator, dirty: float):
         """Row index arrays + month labels for the FY and H1 deliveries."""
         n = len(self.cents)
-        # natural late rows: a few postings on December of the previous year
-        late = rng.random(n) < 0.002
-        fy = dict(month=np.where(late & (self.month == 1), 0, self.month), cc=self.cc, acc=self.acc, cents=self.cents)
+        # natural late rows: a few January postings that belong to December of the previous year
+        jan = np.flatnonzero(self.month == 1)
+        late = rng.choice(jan, size=max(2, int(round(0.002 * len(jan)))), replace=False)
+        month = self.month.copy()
+        month[late] = 0
+        fy = dict(month=month, cc=self.cc, acc=self.acc, cents=self.cents)
         h1_sel = (self.month <= 6) | ((self.month == 7) & np.isin(self.acc, np.flatnonzero(_PERSONNEL)))
         h1 = {k: v[h1_sel] for k, v in fy.items()}
         out = []
@@ -1776,7 +1785,7 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
     pats = _Patients(n_pat, max(200, n_pat // 50), year, dirty, np.random.default_rng([seed, 2]))
     world = _World(st, pats, spec, cal, seed, dirty)
     id_w = max(6, len(str(int(spec.contacts * 1.6))))
-    ev_w = max(7, len(str(int(spec.contacts * 16))))
+    ev_w = max(7, len(str(int(spec.contacts * 40))))
     world.unknown_base = 9 * 10 ** (id_w - 1)
     cc_codes, orderer_labels = st.cc_code, st.cc_code + [f"VC{i:03d}" for i in range(1, 41)]
     n_vc = 40
@@ -1895,7 +1904,10 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
                 keep = ~op_bed | (q > 0)
                 idx, q = idx[keep], q[keep]
             sinks[p]["service_events"].write(_event_cols(ev, idx, q, pats, st, orderer_labels, id_w, ev_w))
-        say(f"generated {cy}-{cm:02d}: {n:,} contacts, {len(ev['ci']):,} events, {len(sc['ci']):,} specific costs")
+        if world.contact_count >= world.unknown_base or event_seq >= 10 ** ev_w:
+            raise AssertionError("synthetic id space exhausted; widen the id format")
+        say(f"generated {cy}-{cm:02d}: {_short(n)} contacts, {_short(len(ev['ci']))} events; writing service_events "
+            + ", ".join(f"({p}): {_short(sinks[p]['service_events'].rows)} rows" for p in parts))
 
     # ---- specific costs (all chunks), calibration, ledger, reference files
     items = {k: np.concatenate([x[k] for x in items_all]) for k in items_all[0]}
@@ -1914,7 +1926,7 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
     s_w = max(5, len(str(max(1, len(items["ci"])) * 2)))
     for p, (tag, x_ts) in parts.items():
         d = ledgers[0] if tag == "fy" else ledgers[1]
-        say(f"writing ledger ({p}): {len(d['cents']):,} rows")
+        say(f"writing ledger ({p}): {_short(len(d['cents']))} rows")
         sinks[p]["ledger"].write({
             "month": _Col("text", _labels(month_labels, d["month"])),
             "cost_center": _Col("text", _labels(cc_codes, d["cc"])),
@@ -1933,7 +1945,7 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
         for t, s in sinks[p].items():
             s.close(empty=_empty_cols(t))
             counts[p][t] = s.rows
-        say(f"wrote {p}: " + ", ".join(f"{t} {counts[p][t]:,}" for t in _COLUMNS))
+        say(f"wrote {dirs[p]}: " + ", ".join(f"{t} {_short(counts[p][t])}" for t in _COLUMNS))
 
     prod = led.production_from_rows
     calib.update({
@@ -1963,6 +1975,10 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
 # ---------------------------------------------------------------------------
 # column builders
 # ---------------------------------------------------------------------------
+
+def _short(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1e6 else (f"{n / 1e3:.0f}k" if n >= 1e4 else f"{n:,}")
+
 
 def _pn_col(pats: _Patients, pat: np.ndarray, valid: np.ndarray) -> pa.Array:
     return _string_array(pats.pn[np.where(valid, pat, 0)], valid)
@@ -2043,7 +2059,7 @@ def _write_reference(s: dict, st: _Structure, keys: dict) -> None:
         "role": _Col("text", pa.array(st.cc_role)),
         "exclusion": _Col("text", pa.array([x or None for x in st.cc_excl], pa.string())),
         "allocation_key": _Col("text", pa.array([x or None for x in st.cc_key], pa.string())),
-        "allocation_order": _Col("int", order, valid=order > 0, decimals=32),
+        "allocation_order": _Col("int", order, valid=order > 0, itype=pa.int32()),
     })
     ko = np.lexsort((keys["cc"], keys["key"]))
     s["allocation_keys"].write({
@@ -2067,7 +2083,7 @@ def _empty_cols(table: str) -> dict[str, _Col]:
     kinds = {"amount": _Col("money", np.zeros(0, np.int64)), "quantity": _Col("dec", np.zeros(0)),
              "value": _Col("dec", np.zeros(0)), "weight": _Col("dec", np.zeros(0)),
              "age": _Col("int", np.zeros(0, np.int64)), "specific": _Col("bool", np.zeros(0, bool)),
-             "allocation_order": _Col("int", np.zeros(0, np.int64), decimals=32)}
+             "allocation_order": _Col("int", np.zeros(0, np.int64), itype=pa.int32())}
     out = {}
     for c in _COLUMNS[table]:
         if c in kinds:
