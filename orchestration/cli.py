@@ -9,8 +9,10 @@ import os
 import re
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
+from orchestration.instance import ensure_instance_config
 from orchestration.partitions import FIRST_YEAR_ENV, LAST_YEAR_ENV, period_for_key
 from orchestration.settings import DATA_ROOT_ENV, DataRoot
 
@@ -34,9 +36,7 @@ def _prepare(data_root: str | None, year: int) -> DataRoot:
     os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(first), str(last)
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(root.path / "dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    ensure_instance_config(home)
     return root
 
 
@@ -125,13 +125,27 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
         for event in result.all_events:
             if event.is_step_failure:
                 reasons.append(f"step {event.step_key} failed: {_error_text(event.step_failure_data.error)}")
-        for reason in reasons or ["see the Dagster run log"]:
+        reasons = reasons or [f"see the run log {log_path}"]
+        for reason in reasons:
             _say(reason)
+        _note_failure(root, period.key, reasons)
         return EXIT_FAILED_GATE
     summary = json.loads((root.exports_dir(period.key) / "summary.json").read_text(encoding="utf-8"))
     _say(f"KPP {period.key} done in {time.monotonic() - started:.0f} s; exports in {root.exports_dir(period.key)}")
     _print_summary(summary)
     return 0
+
+
+def _note_failure(root: DataRoot, partition_key: str, reasons: list[str]) -> None:
+    from orchestration.exports import failure_note
+
+    target = root.exports_dir(partition_key)
+    note = failure_note(target)
+    note.parent.mkdir(parents=True, exist_ok=True)
+    previous = f"The exports in {target.name}/ are from an earlier successful run." if target.exists() else "No exports exist for this period."
+    note.write_text(f"KPP {partition_key}: the run of {time.strftime('%Y-%m-%d %H:%M:%S')} failed. {previous}\n\n"
+                    + "\n".join(reasons) + "\n", encoding="utf-8")
+    _say(f"wrote {note}")
 
 
 def _print_summary(summary: dict) -> None:
@@ -216,6 +230,35 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files (default 42)")
     gen.add_argument("--dirty", type=float, default=0.0, metavar="RATE",
                      help="share of deliberately messy rows: unmatched events, reserve numbers, late ledger rows, duplicates (default 0)")
+
+    status = sub.add_parser(
+        "status",
+        help="show the KPP calendar: each milestone's date, whether it is done, and what is late",
+        description="For the current cycles (last year's full-year KPP, run January–April, and this year's temp KPP, "
+        "run June–October) list every milestone of seeds/kpp_calendar.csv with its date and whether the step it stands "
+        "for is done: its assets materialised for the period and no gate failed, with when, read from the Dagster "
+        "instance ($DAGSTER_HOME, else <data root>/dagster_home). Milestones not done after their date are late.",
+    )
+    status.add_argument("--data-root", metavar="DIR", help="data root whose Dagster instance to read (default $KPP_DATA_ROOT or ./data)")
+    status.add_argument("--date", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="show the calendar as on this day (default today, Europe/Stockholm)")
+    status.add_argument("--partition", action="append", metavar="PARTITION",
+                        help="show this period's cycle instead of the current ones (repeatable)")
+
+    explain = sub.add_parser(
+        "explain",
+        help="print the cost trace of one contact: items, unit costs, pools, overhead sources, ledger rows",
+        description="Trace one vårdkontakt's cost in the kostnadslista back through the method: its events × "
+        "styckkostnad and särkostnader × omräkningsfaktor (the dbt model marts.cost_trace), the kostnadspool and "
+        "kostnadsslag behind each unit cost, the overhead centres the indirect part came from, and with --ledger the "
+        "ledger rows (month × cost centre × account) with the contact's part of each. Every level sums to the "
+        "contact's total_cost; exits 1 if it does not, or if the contact is not in the period's cost list.",
+    )
+    explain.add_argument("contact_id", metavar="CONTACT_ID", help="the contact_id in the cost list")
+    explain.add_argument("--partition", required=True, metavar="PARTITION", help="the period: YYYY-H1 or YYYY")
+    explain.add_argument("--data-root", metavar="DIR", help="data root of the run (default $KPP_DATA_ROOT or ./data)")
+    explain.add_argument("--ledger", action="store_true", help="also walk down to the ledger rows (huvudbok)")
+    explain.add_argument("--limit", type=int, default=40, metavar="N", help="ledger rows to print, largest first (default 40)")
     return parser
 
 
@@ -228,6 +271,15 @@ def main(argv: list[str] | None = None) -> int:
             return demo(args.data_root)
         if args.command == "generate":
             return generate_data(args.size, args.year, args.data_root, args.seed, args.dirty)
+        if args.command == "status":
+            from orchestration.status import status_command
+
+            _prepare(args.data_root, (args.date or date.today()).year)
+            return status_command(args.date, args.partition)
+        if args.command == "explain":
+            from orchestration.explain import explain_command
+
+            return explain_command(args.data_root, args.contact_id, args.partition, args.ledger, args.limit)
     except ValueError as exc:
         _say(f"error: {exc}")
         return EXIT_BAD_USAGE

@@ -108,4 +108,10 @@ def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Pa
         target.rename(previous)
     scratch.rename(target)
     shutil.rmtree(previous, ignore_errors=True)
+    failure_note(target).unlink(missing_ok=True)
     return run_summary
+
+
+def failure_note(target: Path) -> Path:
+    """Written beside a period's exports when its latest run failed, so the older exports are not taken for it."""
+    return target.parent / f"{target.name}.FAILED.txt"

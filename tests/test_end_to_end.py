@@ -108,3 +108,17 @@ def test_dbt_unit_tests_pass(data_root):
     result = dbt_build(data_root / "kpp.duckdb", "2025", command="test", select="test_type:unit")
     assert result.returncode == 0, result.stdout[-2000:]
     assert "PASS=2 " in result.stdout
+
+
+def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeypatch, capsys):
+    from tests.handmade import write_region
+
+    write_region(tmp_path / "landing" / "2025-H1")  # 6.3 % of its cost is unmatched: above the 2 % gate
+    monkeypatch.setenv("KPP_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    assert main(["run", "2025-H1", "--data-root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "gate step4_matching failed: unmatched_share_max: expected 0.0200, actual 0.0633" in err
+    assert not (tmp_path / "exports" / "2025-H1").exists()
+    note = (tmp_path / "exports" / "2025-H1.FAILED.txt").read_text(encoding="utf-8")
+    assert "No exports exist for this period." in note and "unmatched_share_max" in note
