@@ -12,7 +12,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from orchestration.instance import ensure_instance_config
+from orchestration.instance import prepare_instance
 from orchestration.partitions import FIRST_YEAR_ENV, LAST_YEAR_ENV, period_for_key
 from orchestration.settings import DATA_ROOT_ENV, DataRoot
 
@@ -34,9 +34,7 @@ def _prepare(data_root: str | None, year: int) -> DataRoot:
     first = min(int(os.environ.get(FIRST_YEAR_ENV, year)), year)
     last = max(int(os.environ.get(LAST_YEAR_ENV, year)), year)
     os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(first), str(last)
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(root.path / "dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    ensure_instance_config(home)
+    prepare_instance(Path(os.environ.setdefault("DAGSTER_HOME", str(root.path / "dagster_home"))))
     return root
 
 

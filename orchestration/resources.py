@@ -29,15 +29,14 @@ class KppWarehouse(ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         self.root.path.mkdir(parents=True, exist_ok=True)
-        self.root.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(
-            str(self.root.duckdb_path),
-            read_only=read_only,
-            config={
-                "memory_limit": os.environ.get("KPP_DUCKDB_MEMORY_LIMIT", "8GB"),
-                "temp_directory": str(self.root.duckdb_temp_dir),
-            },
-        )
+        # the same memory limit and spill folder as dbt (dbt_project/profiles.yml)
+        temp_dir = Path(os.environ.get("KPP_DUCKDB_TEMP_DIR") or self.root.duckdb_temp_dir)
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        config = {
+            "memory_limit": os.environ.get("KPP_DUCKDB_MEMORY_LIMIT", "6GB"),
+            "temp_directory": str(temp_dir),
+        }
+        con = duckdb.connect(str(self.root.duckdb_path), read_only=read_only, config=config)
         try:
             yield con
         finally:

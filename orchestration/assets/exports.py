@@ -21,6 +21,7 @@ from orchestration.resources import KppWarehouse
 def exports(context: AssetExecutionContext, warehouse: KppWarehouse):
     partition_key = context.partition_key
     target = warehouse.root.exports_dir(partition_key)
+    report(context, f"exports: writing {target}")
     with warehouse.connect(read_only=True) as con:
         failed = failed_gates(con, partition_key)
         if failed:

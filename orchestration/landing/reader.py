@@ -146,7 +146,9 @@ def _read_csv(
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, raw: str) -> list[str]:
     try:
-        con.execute(f"create or replace temp table {raw} as select row_number() over () as __line, * from read_parquet({_lit(str(path))})")
+        # A view, not a copy: Parquet is typed and compressed, re-scanning it per pass is cheaper
+        # than materialising (and at region size spilling) every row once more.
+        con.execute(f"create or replace temp view {raw} as select row_number() over () as __line, * from read_parquet({_lit(str(path))})")
     except duckdb.Error as exc:
         raise InputError(f"{path.name}: not a readable Parquet file: {exc}") from exc
     return [row[0] for row in con.execute(f"describe {raw}").fetchall() if row[0] != "__line"]
@@ -194,17 +196,20 @@ def _fail_at(path: Path, is_csv: bool, line: int, column: str, message: str) -> 
     return InputError(f"{path.name} {where}, column {column}: {message}")
 
 
-def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[str, str]], is_csv: bool) -> None:
+def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[str, str]], is_csv: bool,
+              is_null: dict[str, str] | None = None) -> None:
     """Stop on the first unparseable, missing-required or unknown enumerated value, per column."""
     line = "__line"
     probes = []
     for col in table.columns:
         text, typed = exprs[col.name]
+        # a typed (non-text) Parquet column is missing exactly when it is NULL: no text cast per row
+        missing = (is_null or {}).get(col.name, f"{text} is null")
         bad = []
         if col.required:
-            bad.append(f"{text} is null")
+            bad.append(missing)
         if col.kind not in ("text", "personnummer"):
-            bad.append(f"({text} is not null and {typed} is null)")
+            bad.append(f"(not ({missing}) and {typed} is null)")
         if col.allowed:
             bad.append(f"({text} is not null and lower({text}) not in ({', '.join(map(_lit, col.allowed))}))")
         if col.non_negative:
@@ -270,13 +275,16 @@ def load_table(
     if missing:
         raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {', '.join(source_columns)}.")
     exprs = {}
+    is_null = {}
     for col in table.columns:
         if col.name in source_columns:
             src, src_type = source_columns[col.name]
             exprs[col.name] = _typed_expr(col, _q(src), src_type, dialect)
+            if src_type.upper() != "VARCHAR":
+                is_null[col.name] = f"{_q(src)} is null"
         else:
             exprs[col.name] = ("null", f"cast(null as {_SQL_TYPES.get(col.kind, 'VARCHAR')})")
-    _validate(con, path, table, raw, exprs, is_csv)
+    _validate(con, path, table, raw, exprs, is_csv, is_null)
     if table.key_is_reference:
         _check_reference_keys(con, path, table, raw, exprs, is_csv)
 
@@ -286,16 +294,19 @@ def load_table(
     for col in table.columns:
         text, typed = exprs[col.name]
         if col.kind == "personnummer":
-            # Pseudonymise each distinct number once; only pseudonym and flag are stored.
+            # Pseudonymise each distinct number once; only pseudonym and flag are stored. The
+            # lookup is keyed on the delivered text, so the per-row work is one hash probe
+            # (normalising is a regexp: done once per distinct value, not once per row).
             con.execute(
-                f"create or replace temp table pnr_{table.name} as select distinct {normalised_sql(text)} as pnr from {raw}"
+                f"create or replace temp table pnr_{table.name} as select distinct {text} as raw_pnr from {raw}"
             )
             con.execute(
-                f"create or replace temp table pseudo_{table.name} as select pnr, {pseudonym_sql('pnr')} as patient_pseudonym, "
-                f"{flag_sql('pnr')} as personnummer_flag from pnr_{table.name} where pnr is not null",
+                f"create or replace temp table pseudo_{table.name} as select raw_pnr, {pseudonym_sql('pnr')} as patient_pseudonym, "
+                f"{flag_sql('pnr')} as personnummer_flag from (select raw_pnr, {normalised_sql('raw_pnr')} as pnr "
+                f"from pnr_{table.name}) where pnr is not null",
                 key.pads,
             )
-            pnr_join = f"left join pseudo_{table.name} ps on ps.pnr = {normalised_sql(text)}"
+            pnr_join = f"left join pseudo_{table.name} ps on ps.raw_pnr = {text}"
             select += ["ps.patient_pseudonym", "coalesce(ps.personnummer_flag, 'missing') as personnummer_flag"]
         elif col.allowed:
             select.append(f"lower({typed}) as {_q(col.name)}")
@@ -308,7 +319,8 @@ def load_table(
     con.execute(f"delete from {target} where partition_key = ?", [partition_key])
     con.execute(f"insert into {target} by name {query}")
     rows_read = con.execute(f"select count(*) from {raw}").fetchone()[0]
-    for t in (raw, f"pnr_{table.name}", f"pseudo_{table.name}"):
+    con.execute(f"drop {'table' if is_csv else 'view'} if exists {raw}")
+    for t in (f"pnr_{table.name}", f"pseudo_{table.name}"):
         con.execute(f"drop table if exists {t}")
     return FileReport(table.name, path.name, sha, "csv" if is_csv else "parquet", dialect.separator,
                       dialect.decimal_mark, dialect.encoding, rows_read)

@@ -1,10 +1,20 @@
 -- One row per delivered event row; reject_reason is null for accepted events (spec §2, rejects).
-with events as (
+-- A row is a duplicate when an earlier line has the same event_id; only ids that
+-- occur more than once are looked up (no window over the whole delivery).
+with repeated_ids as (
+    select event_id, min(source_line) as first_line
+    from {{ ref('stg_landing__service_events') }}
+    group by event_id
+    having count(*) > 1
+),
+
+events as (
     select
         e.*,
-        row_number() over (partition by e.event_id order by e.source_line) as occurrence,
+        case when r.first_line is not null and e.source_line > r.first_line then 2 else 1 end as occurrence,
         s.service_code is not null as is_known_service
     from {{ ref('stg_landing__service_events') }} as e
+    left join repeated_ids as r on r.event_id is not distinct from e.event_id
     left join {{ ref('stg_landing__service_catalog') }} as s
         on s.cost_center = e.cost_center and s.service_code = e.service_code
 )

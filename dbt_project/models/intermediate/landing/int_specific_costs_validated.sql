@@ -1,11 +1,21 @@
 -- One row per delivered specific-cost row; reject_reason is null for accepted rows.
-with specific_costs as (
+-- A row is a duplicate when an earlier line has the same specific_cost_id; only ids
+-- that occur more than once are looked up (no window over the whole delivery).
+with repeated_ids as (
+    select specific_cost_id, min(source_line) as first_line
+    from {{ ref('stg_landing__specific_costs') }}
+    group by specific_cost_id
+    having count(*) > 1
+),
+
+specific_costs as (
     select
         sc.*,
-        row_number() over (partition by sc.specific_cost_id order by sc.source_line) as occurrence,
+        case when r.first_line is not null and sc.source_line > r.first_line then 2 else 1 end as occurrence,
         coalesce(a.is_specific, false) as is_specific_account,
         a.cost_type
     from {{ ref('stg_landing__specific_costs') }} as sc
+    left join repeated_ids as r on r.specific_cost_id is not distinct from sc.specific_cost_id
     left join {{ ref('stg_landing__accounts') }} as a on a.account = sc.account
 )
 

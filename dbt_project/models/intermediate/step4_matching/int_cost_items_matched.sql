@@ -7,6 +7,7 @@
 --   rule 2b: the patient's outpatient contact within match_window_days of the event
 --            (same cost centre as the orderer first, then nearest, then smallest contact_id)
 --   rule 2c: unmatched, no_contact_in_window
+{% set bucket_seconds = [var('match_window_days') | int, 1] | max * 86400 %}
 with items as (
     select
         'service_event' as source,
@@ -49,29 +50,61 @@ by_contact_id as (
     inner join contacts as c on c.contact_id = i.contact_id
 ),
 
-candidates as (
+-- Candidate pairs for rules 2a/2b without pairing every event with every contact
+-- of its patient: inpatient stays that contain the event, and outpatient contacts
+-- found through day buckets (each contact is listed under every bucket of width
+-- >= the window that its interval ± the window touches; the event looks up its own
+-- bucket). Both sets are supersets of what the filter in by_patient_and_time keeps,
+-- and each (item, contact) pair occurs once, so the ranking sees the same rows.
+outpatient_buckets as (
     select
-        i.source,
-        i.item_id,
-        c.contact_id,
-        c.start_ts,
-        c.care_type = 'inpatient'
-            and i.event_ts >= c.start_ts
-            and (c.end_ts is null or i.event_ts <= c.end_ts) as is_inside_stay,
-        coalesce(c.cost_center = i.ordering_cost_center, false) as is_orderer,
-        -- an outpatient contact without end_ts is a point in time at start_ts
-        case
-            when i.event_ts < c.start_ts then epoch(c.start_ts) - epoch(i.event_ts)
-            when i.event_ts > coalesce(c.end_ts, c.start_ts) then epoch(i.event_ts) - epoch(coalesce(c.end_ts, c.start_ts))
-            else 0
-        end as distance_seconds,
-        c.care_type
+        c.*,
+        unnest(range(
+            cast(floor((epoch(least(c.start_ts, coalesce(c.end_ts, c.start_ts))) - {{ var('match_window_days') }} * 86400) / {{ bucket_seconds }}) as bigint),
+            cast(floor((epoch(greatest(c.start_ts, coalesce(c.end_ts, c.start_ts))) + {{ var('match_window_days') }} * 86400) / {{ bucket_seconds }}) as bigint) + 1
+        )) as bucket
+    from contacts as c
+    where c.care_type = 'outpatient'
+),
+
+pairs as (
+    select i.*, c.contact_id as c_contact_id, c.start_ts as c_start_ts, c.end_ts as c_end_ts, c.cost_center as c_cost_center, c.care_type as c_care_type
     from items as i
     inner join contacts as c
         on c.patient_pseudonym = i.patient_pseudonym
-        -- neither rule can take a contact that starts after the window
-        and c.start_ts <= i.event_ts + to_days({{ var('match_window_days') }})
+        and c.care_type = 'inpatient'
+        and i.event_ts >= c.start_ts
+        and (c.end_ts is null or i.event_ts <= c.end_ts)
     where i.contact_id is null
+    union all
+    select i.*, c.contact_id, c.start_ts, c.end_ts, c.cost_center, c.care_type
+    from items as i
+    inner join outpatient_buckets as c
+        on c.patient_pseudonym = i.patient_pseudonym
+        and c.bucket = cast(floor(epoch(i.event_ts) / {{ bucket_seconds }}) as bigint)
+    where i.contact_id is null
+),
+
+candidates as (
+    select
+        source,
+        item_id,
+        c_contact_id as contact_id,
+        c_start_ts as start_ts,
+        c_care_type = 'inpatient'
+            and event_ts >= c_start_ts
+            and (c_end_ts is null or event_ts <= c_end_ts) as is_inside_stay,
+        coalesce(c_cost_center = ordering_cost_center, false) as is_orderer,
+        -- an outpatient contact without end_ts is a point in time at start_ts
+        case
+            when event_ts < c_start_ts then epoch(c_start_ts) - epoch(event_ts)
+            when event_ts > coalesce(c_end_ts, c_start_ts) then epoch(event_ts) - epoch(coalesce(c_end_ts, c_start_ts))
+            else 0
+        end as distance_seconds,
+        c_care_type as care_type
+    from pairs
+    -- neither rule can take a contact that starts after the window
+    where c_start_ts <= event_ts + to_days({{ var('match_window_days') }})
 ),
 
 by_patient_and_time as (

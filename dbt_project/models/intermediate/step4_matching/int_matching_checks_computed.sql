@@ -1,5 +1,8 @@
 -- One row per step-4 check, among them the central identity (spec §2 step 4.5):
 --   Σ contact costs + unmatched + unabsorbed + unmatched parked = production cost
+-- Sums of calculated (DOUBLE) costs use fsum (compensated summation): a plain parallel
+-- sum over 50 M region-size rows drifts by tenths of a krona at 5.7e10 SEK, more than
+-- the öre tolerance, and depends on the thread schedule.
 with production as (
     select sum(amount) as production_cost
     from {{ ref_period('int_ledger_classified') }}
@@ -8,8 +11,8 @@ with production as (
 
 items as (
     select
-        coalesce(sum(cost) filter (where source = 'service_event' and matched_contact_id is null), 0) as unmatched_event_cost,
-        coalesce(sum(cost) filter (where source = 'specific_cost' and matched_contact_id is not null), 0) as matched_specific_cost,
+        coalesce(fsum(cost) filter (where source = 'service_event' and matched_contact_id is null), 0) as unmatched_event_cost,
+        coalesce(fsum(cost) filter (where source = 'specific_cost' and matched_contact_id is not null), 0) as matched_specific_cost,
         count(*) filter (where source = 'service_event' and matched_contact_id is null) as n_unmatched_events
     from {{ ref_period('int_cost_items_costed') }}
 ),
@@ -25,9 +28,9 @@ factors as (
 
 totals as (
     select
-        (select coalesce(sum(total_cost), 0) from {{ ref_period('int_contacts_costed') }}) as contacts_cost,
-        (select coalesce(sum(amount), 0) from {{ ref_period('int_contact_costs_broken_down') }}) as breakdown_cost,
-        (select coalesce(sum(unabsorbed_cost), 0) from {{ ref_period('int_cost_pools_absorbed') }}) as unabsorbed_cost
+        (select coalesce(fsum(total_cost), 0) from {{ ref_period('int_contacts_costed') }}) as contacts_cost,
+        (select coalesce(fsum(amount), 0) from {{ ref_period('int_contact_costs_broken_down') }}) as breakdown_cost,
+        (select coalesce(fsum(unabsorbed_cost), 0) from {{ ref_period('int_cost_pools_absorbed') }}) as unabsorbed_cost
 ),
 
 checks as (

@@ -1,0 +1,330 @@
+"""Great Expectations gates: the suites of ``expectations/`` run on small pandas frames.
+
+A suite (``expectations/<suite>.json``, GX 1.x) names in ``meta.kpp.frames`` the
+frames it validates. Each frame is a query (``expectations/frames/<suite>/<frame>.sql``)
+returning aggregates or the few columns its expectations need, read from DuckDB
+on a read-only connection: the GX SQL datasource is broken on DuckDB, and whole
+wide tables would make the gates a large part of a region's run. Every
+expectation names its rule and frame in ``meta``; ``expectations/thresholds.yml``
+gives each rule its severity and numbers, per region.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from orchestration.partitions import Period
+from orchestration.settings import REPO_ROOT
+
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SUITES = ("landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results")
+REGION_ENV = "KPP_REGION"
+_GX_SEVERITY = {"error": "critical", "warning": "warning"}
+# Columns holding personal data. A frame with one is validated with results that
+# carry no values at all; the suites' frames avoid them by aggregating.
+PERSONAL_DATA_COLUMNS = frozenset({"personnummer", "patient_pseudonym"})
+# Offending rows kept per failed expectation (metadata, Data Docs); the message shows fewer.
+MAX_OFFENDING = 20
+SHOWN_OFFENDING = 5
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    region: str
+    tolerance_sek: float
+    rules: dict[str, dict[str, dict[str, Any]]]  # suite -> rule -> {severity, numbers}
+
+    @classmethod
+    def load(cls, region: str | None = None, path: Path = EXPECTATIONS_DIR / "thresholds.yml") -> "Thresholds":
+        """The defaults, with the block of `region` (else $KPP_REGION) laid over them."""
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        region = region if region is not None else os.environ.get(REGION_ENV, "")
+        rules = {suite: {rule: dict(values) for rule, values in by_rule.items()} for suite, by_rule in config["defaults"].items()}
+        if region:
+            if region not in (config.get("regions") or {}):
+                raise ValueError(f"{REGION_ENV}={region}: no such region in {path.name}; known: {', '.join(config.get('regions') or {})}.")
+            for suite, by_rule in config["regions"][region].items():
+                for rule, values in by_rule.items():
+                    if rule not in rules.get(suite, {}):
+                        raise ValueError(f"{path.name}, region {region}: {suite} has no rule {rule!r}.")
+                    rules[suite][rule].update(values)
+        for suite, by_rule in rules.items():
+            for rule, values in by_rule.items():
+                if values.get("severity") not in _GX_SEVERITY:
+                    raise ValueError(f"{path.name}: {suite}.{rule} needs severity error or warning, not {values.get('severity')!r}.")
+        return cls(region or "defaults", float(config["tolerance_sek"]), rules)
+
+    def severity(self, suite: str, rule: str) -> str:
+        try:
+            return self.rules[suite][rule]["severity"]
+        except KeyError:
+            raise ValueError(f"thresholds.yml has no entry for rule {rule!r} of suite {suite}.") from None
+
+    def parameters(self, suite: str) -> dict[str, Any]:
+        """The suite's $PARAMETER values: number `max` of rule `r` is `r_max`."""
+        params = {"tolerance_sek": self.tolerance_sek}
+        for rule, values in self.rules.get(suite, {}).items():
+            params.update({f"{rule}_{name}": value for name, value in values.items() if name != "severity"})
+        return params
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    title: str
+    frames: dict[str, list[str]]  # frame -> its key columns (shown for offending rows)
+    expectations: list[dict]  # GX expectation configurations
+
+    @classmethod
+    def load(cls, name: str) -> "Suite":
+        body = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        kpp = body["meta"]["kpp"]
+        return cls(body["name"], kpp["title"], {f: spec["keys"] for f, spec in kpp["frames"].items()}, body["expectations"])
+
+    def query(self, frame: str) -> str:
+        return (EXPECTATIONS_DIR / "frames" / self.name / f"{frame}.sql").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    frame: str
+    severity: str  # error | warning
+    success: bool
+    description: str
+    observed: str  # what the expectation saw, in words
+    offending: tuple[dict, ...]  # key columns and value of offending rows
+
+    def line(self) -> str:
+        shown = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()) for row in self.offending[:SHOWN_OFFENDING])
+        more = f"; … ({len(self.offending) - SHOWN_OFFENDING} more)" if len(self.offending) > SHOWN_OFFENDING else ""
+        return f"{self.rule} ({self.severity}): {self.description} Observed: {self.observed}" + (f" — {shown}{more}" if shown else "")
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    suite: str
+    region: str
+    rules: tuple[RuleResult, ...]
+    frame_rows: dict[str, int]
+    seconds: float
+    data_docs: Path | None  # this validation's page in the Data Docs, when built
+
+    @property
+    def errors(self) -> list[RuleResult]:
+        return [r for r in self.rules if not r.success and r.severity == "error"]
+
+    @property
+    def warnings(self) -> list[RuleResult]:
+        return [r for r in self.rules if not r.success and r.severity == "warning"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors
+
+    def message(self) -> str:
+        failed = self.errors + self.warnings
+        head = (
+            f"gate expectations_{self.suite} {'failed' if self.errors else 'passed'} in {self.seconds:.1f} s: "
+            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) of {len(self.rules)} expectations (thresholds: {self.region})"
+        )
+        return "\n".join([head, *(f"  {r.line()}" for r in failed)])
+
+
+def run_gate(
+    suite_name: str,
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    thresholds: Thresholds | None = None,
+    docs_dir: Path | None = None,
+    run_name: str = "manual",
+) -> GateOutcome:
+    """Validate one stage of `period`; with `docs_dir`, add the result to the Data Docs site there."""
+    started = time.monotonic()
+    suite = Suite.load(suite_name)
+    frames = {frame: _read_frame(con, suite.query(frame), period) for frame in suite.frames}
+    outcome = validate_frames(suite, frames, thresholds or Thresholds.load(), period.key, docs_dir, run_name)
+    return replace(outcome, seconds=time.monotonic() - started)
+
+
+def validate_frames(
+    suite: Suite,
+    frames: dict,
+    thresholds: Thresholds,
+    partition_key: str,
+    docs_dir: Path | None = None,
+    run_name: str = "manual",
+) -> GateOutcome:
+    """Validate each frame (a pandas DataFrame) with the suite's expectations on it."""
+    started = time.monotonic()
+    results, page = _validate(suite, frames, thresholds, docs_dir, run_name, partition_key)
+    rules = tuple(_rule_result(r, suite.frames) for r in results)
+    return GateOutcome(suite.name, thresholds.region, rules, {f: len(df) for f, df in frames.items()}, time.monotonic() - started, page)
+
+
+def _read_frame(con: duckdb.DuckDBPyConnection, sql: str, period: Period):
+    available = {"partition_key": period.key, "period_start": period.start, "period_end": period.end}
+    # DuckDB refuses named parameters a statement does not use: pass only the used ones.
+    used = {name: available[name] for name in set(re.findall(r"\$(\w+)", sql))}
+    return con.execute(sql, used).df()
+
+
+def _result_format(frame, keys: list[str]) -> dict:
+    if PERSONAL_DATA_COLUMNS & set(frame.columns):
+        return {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+    fmt = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_OFFENDING}
+    if keys:
+        fmt["unexpected_index_column_names"] = keys
+    return fmt
+
+
+def _validate(suite: Suite, frames: dict, thresholds: Thresholds, docs_dir: Path | None, run_name: str,
+              partition_key: str) -> tuple[list, Path | None]:
+    import great_expectations as gx  # ~7 s to import: only when a gate runs, not when the code location loads
+
+    def configs(frame: str | None) -> list[dict]:
+        return [
+            {**e, "severity": _GX_SEVERITY[thresholds.severity(suite.name, e["meta"]["rule"])]}
+            for e in suite.expectations if frame is None or e["meta"]["frame"] == frame
+        ]
+
+    params = thresholds.parameters(suite.name)
+    context = _context(docs_dir)
+    source = context.data_sources.add_pandas("kpp")
+    results = []
+    for frame, df in frames.items():
+        batch = source.add_dataframe_asset(frame).add_batch_definition_whole_dataframe(frame).get_batch(
+            batch_parameters={"dataframe": df})
+        part = gx.ExpectationSuite(name=suite.name, expectations=configs(frame))
+        results += batch.validate(part, result_format=_result_format(df, suite.frames[frame]), expectation_parameters=params).results
+    if docs_dir is None:
+        return results, None
+    full = gx.ExpectationSuite(name=suite.name, expectations=configs(None), meta={"kpp": suite.title})
+    return results, _publish(context, full, results, run_name, partition_key)
+
+
+def _context(docs_dir: Path | None):
+    """An in-memory GX context; with `docs_dir`, its suites, results and Data Docs live there."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
+
+    defaults = InMemoryStoreBackendDefaults()
+    stores, sites = dict(defaults.stores), {}
+    if docs_dir is not None:
+        def on_disk(store: str, folder: str) -> dict:
+            return {"class_name": store, "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir / folder)}}
+
+        # On disk, so the site's index lists every stage and run validated there.
+        stores[defaults.expectations_store_name] = on_disk("ExpectationsStore", "suites")
+        stores[defaults.validation_results_store_name] = on_disk("ValidationResultsStore", "results")
+        sites = {"kpp": {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }}
+    config = DataContextConfig(
+        store_backend_defaults=defaults, stores=stores, data_docs_sites=sites,
+        analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _publish(context, suite, results: list, run_name: str, partition_key: str) -> Path:
+    """Store the stage's results as one validation of its suite, rebuild the Data Docs, return its page."""
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+    from great_expectations.validator.validator import calc_validation_statistics
+
+    run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
+    stats = calc_validation_statistics(results)
+    validation = ExpectationSuiteValidationResult(
+        success=stats.success,
+        results=results,
+        suite_name=suite.name,
+        statistics={
+            "evaluated_expectations": stats.evaluated_expectations,
+            "successful_expectations": stats.successful_expectations,
+            "unsuccessful_expectations": stats.unsuccessful_expectations,
+            "success_percent": stats.success_percent,
+        },
+        meta={
+            "run_id": run_id,
+            "validation_time": run_id.run_time,
+            "active_batch_definition": {"datasource_name": "kpp", "data_asset_name": f"{suite.name} ({partition_key})"},
+        },
+    )
+    context.suites.add_or_update(suite)
+    key = ValidationResultIdentifier(ExpectationSuiteIdentifier(suite.name), run_id, partition_key)
+    context.validation_results_store.set(key, validation)
+    context.build_data_docs()
+    return Path(context.get_docs_sites_urls(resource_identifier=key)[0]["site_url"].removeprefix("file://"))
+
+
+def _rule_result(result, frames: dict[str, list[str]]) -> RuleResult:
+    config = result.expectation_config
+    meta = config.meta
+    severity = "error" if config.severity.value == "critical" else "warning"
+    return RuleResult(
+        rule=meta["rule"],
+        frame=meta["frame"],
+        severity=severity,
+        success=bool(result.success),
+        description=config.notes or config.type,
+        observed=_observed(result),
+        offending=_offending(result, config.kwargs, frames[meta["frame"]]),
+    )
+
+
+def _observed(result) -> str:
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        return f"error while validating: {result.exception_info.get('exception_message')}"
+    r = result.result or {}
+    if r.get("observed_value") is not None:
+        return _show(r["observed_value"])
+    if "element_count" in r:
+        return f"{r.get('unexpected_count', 0)} of {r['element_count']} rows unexpected" + (
+            f", {r['missing_count']} empty" if r.get("missing_count") else "")
+    # set expectations report what is extra and what is missing
+    return "; ".join(f"{label} {_show(r[key])}" for label, key in (("unexpected", "partial_unexpected_list"),
+                                                                    ("missing", "partial_missing_list")) if r.get(key)) or "as expected"
+
+
+def _offending(result, kwargs: dict, keys: list[str]) -> tuple[dict, ...]:
+    """Key columns and values of the offending rows GX reports (none when the frame holds personal data)."""
+    r = result.result or {}
+    if result.success:
+        return ()
+    if keys and r.get("partial_unexpected_index_list"):
+        rows = r["partial_unexpected_index_list"]
+    else:
+        columns = [c for c in (kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")) if c]
+        rows = [dict(zip(columns, v if isinstance(v, (list, tuple)) else [v])) for v in r.get("partial_unexpected_list") or []]
+        rows += [{"missing": v} for v in r.get("partial_missing_list") or []]
+    return tuple({k: _show(v) for k, v in row.items()} for row in rows[:MAX_OFFENDING])
+
+
+def _show(value) -> str:
+    import pandas as pd  # loaded with the frames already; not when the code location loads
+
+    if isinstance(value, (list, tuple, set)):
+        return "[" + ", ".join(map(_show, value)) + "]"
+    if pd.isna(value):
+        return "(empty)"
+    if isinstance(value, float):
+        return f"{value:,.4f}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)

@@ -1,0 +1,97 @@
+"""The expectation gates as blocking Dagster asset checks, one per KPP stage.
+
+Dagster makes a run wait for a blocking check before any asset that reads the
+checked asset, and skips those assets when the check fails with ERROR severity.
+So each gate sits on the asset of its stage that the next stage reads; the
+steps after that depend on the next stage, so a failed gate stops them all.
+The check runs after its stage's dbt process has exited, so it can open the
+DuckDB file read-only.
+"""
+
+import warnings
+from pathlib import Path
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetChecksDefinition,
+    AssetKey,
+    Failure,
+    MetadataValue,
+    PreviewWarning,
+    asset_check,
+)
+
+from orchestration.checks.expectations import SUITES, GateOutcome, Suite, run_gate
+from orchestration.partitions import period_for_key, period_partitions
+from orchestration.progress import report
+from orchestration.resources import KppWarehouse
+
+# suite -> the asset its stage hands to the next stage
+GATED_ASSETS: dict[str, AssetKey] = {
+    "landing": AssetKey(["staging", "stg_landing__ledger"]),  # step 1 starts from the ledger
+    "step1_tkb": AssetKey(["intermediate", "int_ledger_classified"]),
+    "step2_allocation": AssetKey(["intermediate", "int_cost_pools_built"]),
+    "step3_calculation": AssetKey(["intermediate", "int_unit_costs_calculated"]),
+    "step4_matching": AssetKey(["intermediate", "int_contacts_costed"]),
+    "results": AssetKey(["marts", "cost_list"]),  # the exports read it
+}
+
+
+def docs_dir(data_root: Path, partition_key: str) -> Path:
+    """The period's Data Docs site, <data_root>/gx_docs/<partition>/index.html: every run adds its validations."""
+    return data_root / "gx_docs" / partition_key
+
+
+def _metadata(outcome: GateOutcome) -> dict:
+    rows = ["| rule | severity | result | observed | offending (first rows) |", "|---|---|---|---|---|"]
+    for r in outcome.rules:
+        shown = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()) for row in r.offending[:5])
+        rows.append(f"| {r.rule} | {r.severity} | {'passed' if r.success else 'FAILED'} | {r.observed} | {shown} |".replace("\n", " "))
+    failed = {r.rule: {"severity": r.severity, "observed": r.observed, "offending": list(r.offending)}
+              for r in outcome.errors + outcome.warnings}
+    return {
+        "expectations": MetadataValue.md("\n".join(rows)),
+        "passed_expectations": MetadataValue.int(sum(r.success for r in outcome.rules)),
+        "failed_errors": MetadataValue.json([r.rule for r in outcome.errors]),
+        "failed_warnings": MetadataValue.json([r.rule for r in outcome.warnings]),
+        "failed": MetadataValue.json(failed),
+        "observed": MetadataValue.json({r.rule: r.observed for r in outcome.rules}),
+        "frame_rows": MetadataValue.json(outcome.frame_rows),
+        "duration_s": MetadataValue.float(round(outcome.seconds, 3)),
+        "thresholds": outcome.region,
+        "data_docs": MetadataValue.path(str(outcome.data_docs)),  # this run's validation page of the suite
+    }
+
+
+def gate_check(suite: str, asset_key: AssetKey) -> AssetChecksDefinition:
+    def check(context: AssetCheckExecutionContext, warehouse: KppWarehouse):
+        period = period_for_key(context.partition_key)
+        with warehouse.connect(read_only=True) as con:
+            outcome = run_gate(suite, con, period, docs_dir=docs_dir(warehouse.root.path, period.key), run_name=context.run.run_id)
+        report(context, outcome.message().replace("\n", "\n    "))
+        yield AssetCheckResult(
+            passed=not (outcome.errors or outcome.warnings),
+            severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
+            metadata=_metadata(outcome),
+        )
+        if not outcome.passed:
+            # The step failure carries the gate, the expectations and the offending values to `kpp run`.
+            raise Failure(description=outcome.message())
+
+    with warnings.catch_warnings():
+        # A gate checks one period: partitioned checks are a preview feature in Dagster 1.13.
+        warnings.simplefilter("ignore", PreviewWarning)
+        return asset_check(
+            asset=asset_key,
+            name=f"expectations_{suite}",
+            blocking=True,
+            partitions_def=period_partitions,
+            pool="duckdb",
+            description=f"{Suite.load(suite).title} Great Expectations suite expectations/{suite}.json, "
+            "thresholds expectations/thresholds.yml.",
+        )(check)
+
+
+gate_checks = [gate_check(suite, GATED_ASSETS[suite]) for suite in SUITES]

@@ -1,0 +1,39 @@
+"""The Dagster instance set-up of every KPP Dagster home: the repository's dagster.yaml and the DuckDB pool.
+
+At most one run that opens the DuckDB file is in progress, so backfill runs of
+several periods wait in the queue and compute one period after another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from orchestration.settings import REPO_ROOT
+
+PROJECT_INSTANCE_CONFIG = REPO_ROOT / "dagster.yaml"
+DUCKDB_POOL = "duckdb"
+
+
+def ensure_instance_config(home: Path) -> Path:
+    """Add the project's settings to <home>/dagster.yaml; settings the home already has are kept."""
+    project = yaml.safe_load(PROJECT_INSTANCE_CONFIG.read_text(encoding="utf-8"))
+    config_path = home / "dagster.yaml"
+    config = (yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}) if config_path.exists() else {}
+    missing = {key: value for key, value in project.items() if key not in config}
+    if missing:
+        config_path.write_text(yaml.safe_dump(config | missing, sort_keys=False), encoding="utf-8")
+    return config_path
+
+
+def prepare_instance(home: Path) -> None:
+    """The settings, and the pool itself: with run granularity the queue enforces only pools that exist
+    (what `dagster instance concurrency set duckdb 1` does by hand)."""
+    from dagster import DagsterInstance  # the `kpp` commands that need no instance start faster without it
+
+    home.mkdir(parents=True, exist_ok=True)
+    ensure_instance_config(home)
+    with DagsterInstance.from_config(str(home)) as instance:
+        if DUCKDB_POOL not in instance.event_log_storage.get_concurrency_keys():
+            instance.event_log_storage.set_concurrency_slots(DUCKDB_POOL, 1)

@@ -1,0 +1,166 @@
+"""`kpp status`: the current KPP cycles' calendar against what the Dagster instance recorded.
+
+For each milestone of seeds/kpp_calendar.csv: its date in the cycle, and whether
+the work it stands for is done — every asset of its ``asset_hint`` (a group such
+as ``step2_allocation``, or an asset key such as ``exports``) materialised for
+the cycle's period and none of their gates (blocking checks) failed in its
+latest evaluation — and when; a milestone that is not done after its date is late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance, RunsFilter
+
+from orchestration.partitions import period_for_key
+from orchestration.schedules import CYCLES, TIMEZONE, Milestone, load_calendar, milestone_date, partition_for_run_year
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+
+DONE, FAILED, LATE, OPEN, MANUAL = "done", "FAILED", "LATE", "open", "manual"
+PASSED, WARNED = "passed", "warned"  # FAILED: a failed gate (severity ERROR)
+
+
+@dataclass(frozen=True)
+class MilestoneStatus:
+    partition_key: str
+    milestone: Milestone
+    due: date
+    state: str
+    done_at: datetime | None
+    detail: str
+
+
+@dataclass
+class Evidence:
+    """What the instance recorded for one period: latest materialisation per asset, latest evaluation per check."""
+
+    materialised: dict[AssetKey, float]
+    evaluations: dict[AssetCheckKey, tuple[str, float]]  # PASSED | WARNED | FAILED, timestamp
+
+
+def read_evidence(
+    instance: DagsterInstance, partition_key: str, asset_keys: set[AssetKey], check_keys: set[AssetCheckKey]
+) -> Evidence:
+    evidence = Evidence({}, {})
+    # newest run first; dbt's check evaluations carry no partition, their run does
+    for run in instance.get_runs(RunsFilter(tags={"dagster/partition": partition_key})):
+        events = instance.all_logs(
+            run.run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION}
+        )
+        for entry in reversed(events):
+            event = entry.dagster_event
+            if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                if event.partition in (None, partition_key):
+                    evidence.materialised.setdefault(event.asset_key, entry.timestamp)
+            else:
+                evaluation = event.event_specific_data
+                key = AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+                # a failed check of severity WARN does not stop the run: it is a warning, not a failed gate
+                outcome = PASSED if evaluation.passed else WARNED if evaluation.severity == AssetCheckSeverity.WARN else FAILED
+                evidence.evaluations.setdefault(key, (outcome, entry.timestamp))
+        if asset_keys <= evidence.materialised.keys() and check_keys <= evidence.evaluations.keys():
+            break
+    return evidence
+
+
+def assets_for_hint(asset_graph: AssetGraph, hint: str) -> list[AssetKey]:
+    keys = [k for k in asset_graph.get_all_asset_keys() if asset_graph.get(k).group_name == hint]
+    if not keys and asset_graph.has(AssetKey.from_user_string(hint)):
+        keys = [AssetKey.from_user_string(hint)]
+    return sorted(keys, key=lambda k: k.to_user_string())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _local(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, ZoneInfo(TIMEZONE))
+
+
+def milestone_statuses(
+    instance: DagsterInstance, asset_graph: AssetGraph, partition_key: str, as_of: date
+) -> list[MilestoneStatus]:
+    gates = {k for k in asset_graph.asset_check_keys if asset_graph.get_check_spec(k).blocking}
+    evidence = read_evidence(instance, partition_key, set(asset_graph.get_all_asset_keys()), gates)
+    statuses = []
+    for m in sorted(load_calendar(), key=lambda m: milestone_date(m, partition_key)):
+        due = milestone_date(m, partition_key)
+        if not m.asset_hint:
+            statuses.append(MilestoneStatus(partition_key, m, due, MANUAL, None, "not tracked by the pipeline"))
+            continue
+        keys = assets_for_hint(asset_graph, m.asset_hint)
+        if not keys:
+            statuses.append(MilestoneStatus(partition_key, m, due, LATE if as_of > due else OPEN, None,
+                                            f"no asset or group {m.asset_hint!r} in the definitions"))
+            continue
+        its_gates = sorted((g for g in gates if g.asset_key in keys), key=lambda g: g.to_user_string())
+        outcomes = {g: evidence.evaluations[g][0] for g in its_gates if g in evidence.evaluations}
+        failed = [g for g in its_gates if outcomes.get(g) == FAILED]
+        missing = [k for k in keys if k not in evidence.materialised]
+        done_at = _local(max(evidence.materialised[k] for k in keys)) if not missing else None
+        passed, warned = (sum(1 for o in outcomes.values() if o == outcome) for outcome in (PASSED, WARNED))
+        if failed:
+            when = _local(max(evidence.evaluations[g][1] for g in failed))
+            state, detail = FAILED, (f"{m.asset_hint}: gate {failed[0].name} on {failed[0].asset_key.to_user_string()} failed "
+                                     f"{when:%Y-%m-%d %H:%M}" + (f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""))
+        elif not missing:
+            state, detail = DONE, (f"{m.asset_hint}: {_count(len(keys), 'asset')} materialised, {_count(passed, 'gate')} passed"
+                                   + (f", {warned} with warnings" if warned else "") + "; "
+                                   f"last {done_at:%Y-%m-%d %H:%M}")
+        else:
+            state = LATE if as_of > due else OPEN
+            detail = (f"{m.asset_hint}: {len(keys) - len(missing)}/{len(keys)} assets materialised "
+                      f"(missing e.g. {missing[0].to_user_string()})")
+        statuses.append(MilestoneStatus(partition_key, m, due, state, done_at, detail))
+    return statuses
+
+
+def current_partitions(as_of: date) -> list[str]:
+    """The periods whose cycles run in the year of `as_of`: last year's full-year KPP, this year's temp KPP."""
+    return [partition_for_run_year(cycle, as_of.year) for cycle in CYCLES]
+
+
+def _label(m: Milestone) -> str:
+    return f"{m.label_sv} ({m.name})"
+
+
+def render(statuses: list[MilestoneStatus], as_of: date, instance_home: str) -> str:
+    out = [f"KPP calendar on {as_of} ({TIMEZONE}); Dagster instance {instance_home}"]
+    width = max(len(_label(s.milestone)) for s in statuses)
+    for key in dict.fromkeys(s.partition_key for s in statuses):
+        period = period_for_key(key)
+        rows = [s for s in statuses if s.partition_key == key]
+        out += ["", f"{period.kind} {key} ({period.start} .. {period.end} exclusive), run in {rows[0].due.year}",
+                f"  {'due':<10}  {'milestone':<{width}}  {'status':<7} evidence"]
+        for s in rows:
+            out.append(f"  {s.due}  {_label(s.milestone):<{width}}  {s.state:<7} {s.detail}")
+    late = [s for s in statuses if s.state in (LATE, FAILED)]
+    out.append("")
+    out.append("Late or failed: " + "; ".join(
+        f"{s.partition_key} {s.milestone.name} ({s.state.lower()}, due {s.due})" for s in late) if late else "Nothing is late.")
+    return "\n".join(out)
+
+
+def status_command(as_of: date | None, partitions: list[str] | None) -> int:
+    """Prints the calendar of `partitions` (default: the current cycles); DAGSTER_HOME must be set up."""
+    from orchestration.dbt_manifest import ensure_manifest
+
+    ensure_manifest()
+    from orchestration.definitions import defs
+
+    as_of = as_of or datetime.now(ZoneInfo(TIMEZONE)).date()
+    keys = partitions or current_partitions(as_of)
+    for key in keys:
+        period_for_key(key)
+    asset_graph = defs.resolve_asset_graph()
+    with DagsterInstance.get() as instance:
+        statuses = [s for key in keys for s in milestone_statuses(instance, asset_graph, key, as_of)]
+        print(render(statuses, as_of, instance.root_directory))
+    return 0

@@ -1,0 +1,231 @@
+"""The expectation gates (orchestration/checks, expectations/): suites as data, thresholds
+per region, results without personal data, and blocking checks between the steps.
+
+The gates run directly on the hand-made region (tests/handmade.py, costed without
+Dagster), where every observed number is worked out on paper; one `kpp run`
+shows a failed gate stopping the run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import AssetCheckKey, AssetKey, DagsterInstance
+
+from orchestration.checks.expectations import (
+    EXPECTATIONS_DIR,
+    SUITES,
+    Suite,
+    Thresholds,
+    run_gate,
+    validate_frames,
+)
+from orchestration.checks.gates import GATED_ASSETS
+from orchestration.cli import main
+from orchestration.partitions import period_for_key
+from tests.conftest import load_and_build, query
+from tests.handmade import write_region
+
+PERIOD = period_for_key("2025-H1")
+# the group of the stage after each gate: a failed gate must hold it back
+NEXT_STAGE = {
+    "landing": "step1_tkb",
+    "step1_tkb": "step2_allocation",
+    "step2_allocation": "step3_calculation",
+    "step3_calculation": "step4_matching",
+    "step4_matching": "results",
+}
+
+
+@pytest.fixture(scope="module")
+def handmade_db(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gates")
+    # its unmatched share (6.3 %) is above the 2 % default: allow it, the gates are under test
+    result = load_and_build(root / "kpp.duckdb", write_region(root / "landing"), PERIOD.key, {"unmatched_max_share": 0.1})
+    assert result.returncode == 0, result.stdout[-3000:]
+    return root / "kpp.duckdb"
+
+
+def gate(db, suite: str, thresholds: Thresholds | None = None, **kwargs):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return run_gate(suite, con, PERIOD, thresholds or Thresholds.load(""), **kwargs)
+
+
+def with_rule(suite: str, rule: str, **values) -> Thresholds:
+    base = Thresholds.load("")
+    rules = {s: {r: dict(v) for r, v in by_rule.items()} for s, by_rule in base.rules.items()}
+    rules[suite][rule].update(values)
+    return Thresholds("test", base.tolerance_sek, rules)
+
+
+def failed(outcome) -> dict[str, list[dict]]:
+    return {r.rule: list(r.offending) for r in outcome.errors + outcome.warnings}
+
+
+def test_every_stage_has_a_blocking_gate_the_next_stage_waits_for():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    job_checks = defs.resolve_job_def("kpp_period").asset_layer.asset_graph.asset_check_keys
+    for suite in SUITES:
+        key = AssetCheckKey(GATED_ASSETS[suite], f"expectations_{suite}")
+        assert graph.get(key).blocking, suite
+        assert key in job_checks, suite
+        readers = graph.get(GATED_ASSETS[suite]).child_keys
+        if suite == "results":
+            assert AssetKey("exports") in readers
+        else:
+            assert NEXT_STAGE[suite] in {graph.get(k).group_name for k in readers}, suite
+
+
+def test_suites_are_gx_suites_whose_rules_and_parameters_are_in_the_thresholds():
+    import great_expectations as gx
+
+    thresholds = Thresholds.load("")
+    used_rules = {}
+    for name in SUITES:
+        body = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        assert len(gx.ExpectationSuite(**body).expectations) == len(body["expectations"])
+        suite = Suite.load(name)
+        params = thresholds.parameters(name)
+        for e in suite.expectations:
+            assert e["meta"]["frame"] in suite.frames, e
+            thresholds.severity(name, e["meta"]["rule"])
+            for value in e["kwargs"].values():
+                if isinstance(value, dict) and "$PARAMETER" in value:
+                    assert value["$PARAMETER"].lstrip("-") in params, (name, value)
+        for frame in suite.frames:
+            assert "$partition_key" in suite.query(frame), (name, frame)
+        used_rules[name] = [e["meta"]["rule"] for e in suite.expectations]
+        assert len(used_rules[name]) == len(set(used_rules[name])), name
+    # no threshold for a rule that no suite has
+    assert {s: sorted(r) for s, r in thresholds.rules.items()} == {s: sorted(r) for s, r in used_rules.items()}
+
+
+def test_a_region_block_overrides_single_entries(monkeypatch):
+    defaults = Thresholds.load("")
+    monkeypatch.setenv("KPP_REGION", "example_region")
+    region = Thresholds.load()
+    assert region.region == "example_region"
+    assert region.rules["landing"]["invalid_personnummer_share"] == {"severity": "error", "max": 0.005}
+    assert defaults.rules["landing"]["invalid_personnummer_share"] == {"severity": "warning", "max": 0.01}
+    assert region.parameters("step3_calculation")["unit_cost_bed_day_min"] == 5000
+    assert region.parameters("step3_calculation")["unit_cost_bed_day_max"] == 20000
+    assert region.rules["step3_calculation"]["unit_cost_lab"] == defaults.rules["step3_calculation"]["unit_cost_lab"]
+    with pytest.raises(ValueError, match="KPP_REGION=atlantis: no such region in thresholds.yml; known: example_region"):
+        Thresholds.load("atlantis")
+
+
+def test_the_handmade_region_passes_every_gate_warning_only_of_its_rejects(handmade_db):
+    outcomes = {suite: gate(handmade_db, suite) for suite in SUITES}
+    assert all(o.passed for o in outcomes.values())
+    assert {s: failed(o) for s, o in outcomes.items() if failed(o)} == {"landing": {"reject_share": [
+        # rejected / read: C1 twice (1 of 7), E1 twice, E10 quantity 0, E11 unknown (3 of 13), S3, S4 (2 of 4)
+        {"reject_share": "0.1429", "file_name": "contacts.csv"},
+        {"reject_share": "0.2308", "file_name": "service_events.csv"},
+        {"reject_share": "0.5000", "file_name": "specific_costs.csv"},
+    ]}}
+    assert outcomes["landing"].frame_rows == {
+        "files": 8, "personnummer": 3, "cost_centers": 6, "accounts": 6, "service_catalog": 5,
+        "allocation_keys": 11, "contact_kinds": 2, "contact_stays": 3,
+    }
+    assert len(outcomes["step3_calculation"].rules) == 15
+
+
+@pytest.mark.parametrize(("suite", "rule", "values", "offending"), [
+    # unit costs of tests/handmade.py: WARD VD 8200 / 8 = 1025; LAB L1 250, L2 375
+    ("step3_calculation", "unit_cost_bed_day", {"max": 1000},
+     [{"unit_cost": "1,025.00", "cost_center": "WARD", "service_code": "VD"}]),
+    ("step3_calculation", "unit_cost_lab", {"max": 300},
+     [{"unit_cost": "375.00", "cost_center": "LAB", "service_code": "L2"}]),
+    ("step3_calculation", "unit_cost_visit_other", {"min": 300},
+     [{"unit_cost": "287.50", "cost_center": "OPD", "service_code": "TEL"}]),
+    # overhead received by WARD 1000, OPD 500, LAB 300 of production cost 15000
+    ("step2_allocation", "indirect_share", {"max": 0.1}, [{"indirect_share": "0.1200"}]),
+])
+def test_a_threshold_decides_and_the_result_names_the_offending_rows(handmade_db, suite, rule, values, offending):
+    as_warning = gate(handmade_db, suite, with_rule(suite, rule, severity="warning", **values))
+    assert as_warning.passed and failed(as_warning) == {rule: offending}
+    as_error = gate(handmade_db, suite, with_rule(suite, rule, severity="error", **values))
+    assert not as_error.passed and [r.rule for r in as_error.errors] == [rule]
+    message = as_error.message()
+    assert message.startswith(f"gate expectations_{suite} failed in ")
+    assert f"{rule} (error)" in message and ", ".join(f"{k}={v}" for k, v in offending[0].items()) in message
+
+
+def test_data_docs_list_every_stage_of_every_run(handmade_db, tmp_path):
+    site = tmp_path / "gx_docs" / "2025-H1"
+    pages = {suite: gate(handmade_db, suite, docs_dir=site, run_name="run-1").data_docs for suite in SUITES}
+    gate(handmade_db, "landing", docs_dir=site, run_name="run-2")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for suite, page in pages.items():
+        assert page.is_file() and page.is_relative_to(site / "validations" / suite / "run-1"), page
+        assert str(page.relative_to(site)) in index
+    assert len(list((site / "validations" / "landing").glob("run-*/*/2025-H1.html"))) == 2
+    assert "3 unexpected values found" in pages["landing"].read_text(encoding="utf-8")  # reject_share
+
+
+def test_frames_with_personal_data_are_validated_without_values():
+    thresholds = Thresholds("test", 0.005, {"custom": {"known_patient": {"severity": "error"}}})
+    frame = pd.DataFrame({"contact_id": ["C1", "C2"], "patient_pseudonym": ["a1b2c3", "d4e5f6"]})
+
+    def validate(df):
+        expectation = {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": df.columns[-1], "value_set": ["x"]},
+                       "meta": {"rule": "known_patient", "frame": "patients"}}
+        suite = Suite("custom", "test", {"patients": ["contact_id"]}, [expectation])
+        return validate_frames(suite, {"patients": df}, thresholds, PERIOD.key).errors[0]
+
+    # the same expectation on a column that is not personal data names the rows and values
+    assert validate(frame.rename(columns={"patient_pseudonym": "code"})).offending == (
+        {"code": "a1b2c3", "contact_id": "C1"}, {"code": "d4e5f6", "contact_id": "C2"})
+    hidden = validate(frame)
+    assert hidden.observed == "2 of 2 rows unexpected" and hidden.offending == ()
+    assert "a1b2c3" not in hidden.line()
+
+
+def test_a_failed_gate_stops_the_run_before_the_next_step(tmp_path, monkeypatch, capsys):
+    landing = write_region(tmp_path / "landing" / "2025-H1")
+    # a credit of 3000 on OPD: its pool becomes 1800 - 3000 + 500 = -700 (ledger still reconciles)
+    with (landing / "ledger.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-03,OPD,5010,-3000.00\r\n")
+    monkeypatch.setenv("KPP_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    assert main(["run", "2025-H1", "--data-root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "gate expectations_step2_allocation failed" in err
+    assert "pool_non_negative (error): No negative cost pools. Observed: 1 of 3 rows unexpected — pool=-700.00, cost_center=OPD" in err
+    assert not (tmp_path / "exports" / "2025-H1").exists()
+
+    instance = DagsterInstance.get()
+    records = {suite: instance.get_latest_asset_check_evaluation_record(AssetCheckKey(key, f"expectations_{suite}"))
+               for suite, key in GATED_ASSETS.items()}
+    # the gates after the failed one never ran; a gate with warnings only is a failed (WARN) evaluation
+    assert {suite: record.status.value for suite, record in records.items()} == {
+        "landing": "FAILED", "step1_tkb": "FAILED", "step2_allocation": "FAILED",
+        "step3_calculation": "PLANNED", "step4_matching": "PLANNED", "results": "PLANNED",
+    }
+    evaluations = {f"expectations_{suite}": records[suite].event.dagster_event.event_specific_data
+                   for suite in ("landing", "step1_tkb", "step2_allocation")}
+    step2 = evaluations["expectations_step2_allocation"]
+    assert (step2.passed, step2.severity.value, step2.blocking) == (False, "ERROR", True)
+    assert step2.metadata["failed_errors"].value == ["pool_non_negative"]
+    assert step2.metadata["failed"].value["pool_non_negative"]["offending"] == [{"pool": "-700.00", "cost_center": "OPD"}]
+    assert step2.metadata["frame_rows"].value == {"totals": 1, "pools": 3, "overhead": 2}
+    assert 0 < step2.metadata["duration_s"].value < 60
+    assert re.search(r"\| pool_non_negative \| error \| FAILED \| 1 of 3 rows unexpected \|", step2.metadata["expectations"].value)
+    # the earlier gates passed with warnings: the rejects, and OPD's negative production cost
+    step1 = evaluations["expectations_step1_tkb"]
+    assert (step1.passed, step1.severity.value, step1.metadata["failed_warnings"].value) == (
+        False, "WARN", ["centre_production_cost_non_negative"])
+    assert evaluations["expectations_landing"].metadata["failed_warnings"].value == ["reject_share"]
+    # nothing after the failed gate ran; its Data Docs page is there
+    assert query(tmp_path / "kpp.duckdb", "select count(*) from intermediate.int_cost_pools_built where partition_key = '2025-H1'") == [(3,)]
+    with duckdb.connect(str(tmp_path / "kpp.duckdb"), read_only=True) as con:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert "int_unit_costs_calculated" not in tables
+    assert (tmp_path / "gx_docs" / "2025-H1" / "index.html").is_file()
+    assert step2.metadata["data_docs"].value.startswith(str(tmp_path / "gx_docs" / "2025-H1" / "validations" / "step2_allocation"))
