@@ -323,7 +323,7 @@ def change_one_ledger_amount(landing: Path) -> Path:
         rel = reader(backup)
         cols = [r[0] for r in con.execute(f"describe select * from {rel}").fetchall()]
         select = ", ".join(
-            f"case when rn = 1 then cast(amount as decimal(38,10)) + 1000 else amount end as amount" if c == "amount"
+            "case when rn = 1 then cast(amount as decimal(38,10)) + 1000 else amount end as amount" if c == "amount"
             else f'"{c}"' for c in cols)
         fmt = "(format parquet)" if path.suffix == ".parquet" else "(header, delimiter ',')"
         con.execute(f"copy (select {select} from (select *, row_number() over () as rn from {rel})) to '{tmp}' {fmt}")

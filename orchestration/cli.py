@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.instance import prepare_instance
-from orchestration.partitions import FIRST_YEAR_ENV, LAST_YEAR_ENV, period_for_key
+from orchestration.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
 from orchestration.settings import DATA_ROOT_ENV, DataRoot
 
 EXIT_FAILED_GATE = 1
@@ -31,8 +31,9 @@ def _prepare(data_root: str | None, year: int) -> DataRoot:
     root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
     root.path.mkdir(parents=True, exist_ok=True)
     root.export_environment()
-    first = min(int(os.environ.get(FIRST_YEAR_ENV, year)), year)
-    last = max(int(os.environ.get(LAST_YEAR_ENV, year)), year)
+    # widen the partition range to the requested year before the definitions are imported
+    first, last = configured_years()
+    first, last = min(first, year), max(last, year)
     os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(first), str(last)
     prepare_instance(Path(os.environ.setdefault("DAGSTER_HOME", str(root.path / "dagster_home"))))
     return root
@@ -74,7 +75,8 @@ def _error_text(error) -> str:
     if not chain:
         return "unknown error"
     error = next((e for e in chain if e.cls_name in _USER_ERRORS), chain[-1])
-    message = error.message.strip()
+    # "package.module.ClassName: text" -> "text"
+    message = re.sub(r"^[\w.]+(Error|Failure|Exception): ", "", error.message.strip())
     if "Errors parsed from dbt logs:" in message:
         message = message.split("Errors parsed from dbt logs:", 1)[1].strip()
     lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", message).splitlines() if line.strip()]

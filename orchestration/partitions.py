@@ -1,63 +1,11 @@
-"""KPP periods as Dagster partitions: ``YYYY-H1`` (temp KPP) and ``YYYY`` (full-year KPP)."""
+"""KPP periods as Dagster partitions, over the years KPP_FIRST_YEAR..KPP_LAST_YEAR."""
 
 from __future__ import annotations
 
-import os
-import re
-from dataclasses import dataclass
-from datetime import date
-
 from dagster import StaticPartitionsDefinition
 
-FIRST_YEAR_ENV = "KPP_FIRST_YEAR"
-LAST_YEAR_ENV = "KPP_LAST_YEAR"
-_KEY = re.compile(r"^(?P<year>\d{4})(?P<half>-H1)?$")
+from orchestration.periods import Period, configured_years, period_for_key, period_keys
 
+__all__ = ["Period", "period_for_key", "period_keys", "period_partitions"]
 
-@dataclass(frozen=True)
-class Period:
-    key: str
-    year: int
-    is_half_year: bool
-
-    @property
-    def kind(self) -> str:
-        return "temp KPP" if self.is_half_year else "full-year KPP"
-
-    @property
-    def start(self) -> date:
-        return date(self.year, 1, 1)
-
-    @property
-    def end(self) -> date:
-        """Exclusive end: the period is [start, end)."""
-        return date(self.year, 7, 1) if self.is_half_year else date(self.year + 1, 1, 1)
-
-    @property
-    def dbt_vars(self) -> dict[str, str | int]:
-        return {
-            "partition_key": self.key,
-            "period_start": self.start.isoformat(),
-            "period_end": self.end.isoformat(),
-            # both partitions of a year use that year's national DRG weights
-            "drg_year": self.year,
-        }
-
-
-def period_for_key(key: str) -> Period:
-    match = _KEY.match(key)
-    if not match:
-        raise ValueError(f"{key!r} is not a KPP period: use YYYY-H1 (temp KPP) or YYYY (full-year KPP), e.g. 2025-H1 or 2025.")
-    return Period(key, int(match["year"]), bool(match["half"]))
-
-
-def period_keys(first_year: int, last_year: int) -> list[str]:
-    return [key for year in range(first_year, last_year + 1) for key in (f"{year}-H1", f"{year}")]
-
-
-def _configured_years() -> tuple[int, int]:
-    this_year = date.today().year
-    return int(os.environ.get(FIRST_YEAR_ENV, this_year - 2)), int(os.environ.get(LAST_YEAR_ENV, this_year))
-
-
-period_partitions = StaticPartitionsDefinition(period_keys(*_configured_years()))
+period_partitions = StaticPartitionsDefinition(period_keys(*configured_years()))

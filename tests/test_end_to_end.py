@@ -8,7 +8,6 @@ implementation's within 0.01 SEK; a re-run of one period leaves the other alone.
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,17 +23,9 @@ def read_csv(path: Path, key: tuple[str, ...]) -> dict[tuple, dict]:
         return {tuple(row[k] for k in key): row for row in csv.DictReader(handle)}
 
 
-@pytest.fixture(scope="module")
-def data_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(EXAMPLE / "landing", root / "landing")
-    shutil.copy(EXAMPLE / "drg_weights.csv", root / "drg_weights.csv")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KPP_PSEUDONYM_KEY", "test-key")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        for key in ("2025-H1", "2025"):
-            assert main(["run", key, "--data-root", str(root)]) == 0
-    return root
+@pytest.fixture
+def data_root(example_run) -> Path:
+    return example_run.root
 
 
 @pytest.mark.parametrize("partition", ["2025-H1", "2025"])

@@ -27,7 +27,7 @@ from orchestration.checks.expectations import (
 from orchestration.checks.gates import GATED_ASSETS
 from orchestration.cli import main
 from orchestration.partitions import period_for_key
-from tests.conftest import load_and_build, query
+from tests.conftest import query
 from tests.handmade import write_region
 
 PERIOD = period_for_key("2025-H1")
@@ -39,15 +39,6 @@ NEXT_STAGE = {
     "step3_calculation": "step4_matching",
     "step4_matching": "results",
 }
-
-
-@pytest.fixture(scope="module")
-def handmade_db(tmp_path_factory):
-    root = tmp_path_factory.mktemp("gates")
-    # its unmatched share (6.3 %) is above the 2 % default: allow it, the gates are under test
-    result = load_and_build(root / "kpp.duckdb", write_region(root / "landing"), PERIOD.key, {"unmatched_max_share": 0.1})
-    assert result.returncode == 0, result.stdout[-3000:]
-    return root / "kpp.duckdb"
 
 
 def gate(db, suite: str, thresholds: Thresholds | None = None, **kwargs):

@@ -6,21 +6,14 @@ import shutil
 
 import pytest
 
-from tests.conftest import dbt_build, load_and_build, query
-from tests.handmade import write_region
+from tests.conftest import dbt_build, query
 
 PK = "2025-H1"
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    root = tmp_path_factory.mktemp("handmade")
-    landing = write_region(root / "landing" / PK)
-    db_path = root / "kpp.duckdb"
-    # The hand-made region leaves 950 of 15000 unmatched (6.3 %): allow it here; the gate test below does not.
-    result = load_and_build(db_path, landing, PK, {"unmatched_max_share": 0.1})
-    assert result.returncode == 0, result.stdout[-3000:]
-    return db_path
+@pytest.fixture
+def db(handmade_db):
+    return handmade_db
 
 
 def mart(db, name: str, columns: str, order: str) -> list[tuple]:

@@ -7,7 +7,6 @@ hand-made region of tests/handmade.py, whose cost trace is worked out by hand.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -45,8 +44,7 @@ from orchestration.resources import KppWarehouse
 from orchestration.schedules import load_calendar
 from orchestration.sensors import CHANGED_FILES_TAG, kpp_landing_sensor, scan_landing
 from orchestration.status import DONE, FAILED, LATE, MANUAL, OPEN, milestone_statuses, render as render_status
-from tests.conftest import FIXTURES, load_and_build, query
-from tests.handmade import write_region
+from tests.conftest import FIXTURES, query
 
 IN_PROGRESS = (DagsterRunStatus.STARTING, DagsterRunStatus.STARTED)
 STEP_GROUPS = {"landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results"}
@@ -318,14 +316,10 @@ def test_kpp_status_command_on_an_empty_instance(tmp_path, monkeypatch, capsys):
 PK = "2025-H1"
 
 
-@pytest.fixture(scope="module")
-def handmade(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("explain")
-    landing = write_region(root / "landing" / PK)
-    # the hand-made region's unmatched share (6.3 %) is above the default gate; see test_method.py
-    result = load_and_build(root / "kpp.duckdb", landing, PK, {"unmatched_max_share": 0.1})
-    assert result.returncode == 0, result.stdout[-3000:]
-    return root
+@pytest.fixture
+def handmade(handmade_db) -> Path:
+    """The data root of the session's hand-made region (tests/conftest.py)."""
+    return handmade_db.parent
 
 
 def _explain(root: Path, contact: str, ledger: bool = True):

@@ -686,7 +686,6 @@ class _Structure:
         self.hospitals = _HOSPITALS[structure]
         self.hosp_codes = [h[0] for h in self.hospitals]
         self.hosp_factor = np.array([h[2] for h in self.hospitals])
-        H = len(self.hospitals)
         cc: dict[str, list] = {k: [] for k in ("code", "name", "hosp", "clinic", "role", "excl", "key", "order",
                                                 "kind", "hidx", "price", "weight", "level", "dept", "psy",
                                                 "surgical")}
@@ -1286,7 +1285,6 @@ class _World:
     # ----- events
     def events(self, rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
         st, cal = self.st, self.cal
-        n = c["n"]
         blocks: list[dict] = []
 
         def block(ci, cat, ts, qty, ordr, pn, bed=False):
@@ -1555,7 +1553,7 @@ class _Ledger:
     """Ledger rows (huvudbok) and allocation keys from the world's volumes (see CALIBRATION.md)."""
 
     def __init__(self, w: _World, k: float, items: dict, rng: np.random.Generator):
-        st, cal = w.st, w.cal
+        st = w.st
         n_cc, n_acc = st.n, len(_ACC_CODES)
         kind = st.cc_kind_arr
         role = np.array(st.cc_role)
@@ -1684,7 +1682,6 @@ class _Ledger:
 
     def deliveries(self, rng: np.random.Generator, dirty: float):
         """Row index arrays + month labels for the FY and H1 deliveries."""
-        n = len(self.cents)
         # natural late rows: a few January postings that belong to December of the previous year
         jan = np.flatnonzero(self.month == 1)
         late = rng.choice(jan, size=max(2, int(round(0.002 * len(jan)))), replace=False)
