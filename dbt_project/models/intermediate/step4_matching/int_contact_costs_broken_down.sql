@@ -1,23 +1,24 @@
 -- One row per contact × service group × cost type: the contact's cost broken
 -- down by vårdtjänstgrupp and kostnadsslag (`indirect` for allocated overhead;
 -- specific costs under service group `specific_cost` with their account's cost type).
-with service_quantities as (
-    select matched_contact_id as contact_id, cost_center, code as service_code, sum(quantity) as quantity
-    from {{ ref_period('int_cost_items_matched') }}
-    where source = 'service_event' and matched_contact_id is not null
+with event_costs as (
+    -- the contact's event cost per producing centre and service group first, so the
+    -- pool composition multiplies few rows (each centre has ~8 cost types)
+    select matched_contact_id as contact_id, cost_center, service_group, sum(cost) as cost
+    from {{ ref_period('int_cost_items_costed') }}
+    where source = 'service_event' and matched_contact_id is not null and unit_cost is not null
     group by all
 ),
 
 event_parts as (
     select
-        q.contact_id,
-        u.service_group,
+        e.contact_id,
+        e.service_group,
         pc.cost_type,
-        sum(q.quantity * u.unit_cost * pc.share) as amount
-    from service_quantities as q
-    inner join {{ ref_period('int_unit_costs_calculated') }} as u using (cost_center, service_code)
+        sum(e.cost * pc.share) as amount
+    from event_costs as e
     inner join {{ ref_period('int_pool_composition_computed') }} as pc using (cost_center)
-    where u.unit_cost is not null and pc.share is not null
+    where pc.share is not null
     group by all
 ),
 
