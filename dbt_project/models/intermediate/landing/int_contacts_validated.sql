@@ -3,10 +3,7 @@
 -- contact_id. Only ids that occur more than once are looked up (a small table),
 -- instead of numbering every row in a window over the whole delivery.
 with repeated_ids as (
-    select contact_id, min(source_line) as first_line
-    from {{ ref('stg_landing__contacts') }}
-    group by contact_id
-    having count(*) > 1
+    {{ repeated_ids(ref('stg_landing__contacts'), 'contact_id') }}
 )
 
 select

@@ -2,10 +2,7 @@
 -- A row is a duplicate when an earlier line has the same event_id; only ids that
 -- occur more than once are looked up (no window over the whole delivery).
 with repeated_ids as (
-    select event_id, min(source_line) as first_line
-    from {{ ref('stg_landing__service_events') }}
-    group by event_id
-    having count(*) > 1
+    {{ repeated_ids(ref('stg_landing__service_events'), 'event_id') }}
 ),
 
 events as (

@@ -2,10 +2,7 @@
 -- A row is a duplicate when an earlier line has the same specific_cost_id; only ids
 -- that occur more than once are looked up (no window over the whole delivery).
 with repeated_ids as (
-    select specific_cost_id, min(source_line) as first_line
-    from {{ ref('stg_landing__specific_costs') }}
-    group by specific_cost_id
-    having count(*) > 1
+    {{ repeated_ids(ref('stg_landing__specific_costs'), 'specific_cost_id') }}
 ),
 
 specific_costs as (
