@@ -96,9 +96,6 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
         _say(f"error: {exc}")
         return EXIT_BAD_USAGE
 
-    from orchestration.dbt_manifest import ensure_manifest
-
-    ensure_manifest()
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

@@ -150,9 +150,6 @@ def render(statuses: list[MilestoneStatus], as_of: date, instance_home: str) -> 
 
 def status_command(as_of: date | None, partitions: list[str] | None) -> int:
     """Prints the calendar of `partitions` (default: the current cycles); DAGSTER_HOME must be set up."""
-    from orchestration.dbt_manifest import ensure_manifest
-
-    ensure_manifest()
     from orchestration.definitions import defs
 
     as_of = as_of or datetime.now(ZoneInfo(TIMEZONE)).date()

@@ -15,7 +15,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.dbt_manifest import ensure_manifest
 from orchestration.landing.pseudonym import PseudonymKey
 from orchestration.landing.reader import load_partition
 from orchestration.partitions import period_for_key
@@ -23,12 +22,6 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_KEY = PseudonymKey(b"test-key", "tests")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _manifest():
-    """dagster-dbt needs dbt's manifest before orchestration.definitions is imported."""
-    ensure_manifest()
 
 
 def dbt_build(

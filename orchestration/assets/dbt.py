@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.dbt_manifest import ensure_manifest
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.progress import report
 from orchestration.resources import dbt_project
@@ -52,7 +53,8 @@ translator = KppDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 
 def kpp_dbt_assets(step: str) -> AssetsDefinition:
     @dbt_assets(
-        manifest=dbt_project.manifest_path,
+        # parsed here, not by a set-up step, so a fresh clone's `dagster dev` and pytest load
+        manifest=ensure_manifest(),
         project=dbt_project,
         select=SELECTIONS[step],
         name=f"{step}_models",
