@@ -2,7 +2,7 @@
 
 from dagster import Definitions, in_process_executor, load_assets_from_modules
 
-from orchestration.assets import exports, landing, results, step1_tkb, step2_allocation, step3_calculation, step4_matching
+from orchestration.assets import exports, landing, published, results, step1_tkb, step2_allocation, step3_calculation, step4_matching
 from orchestration.checks.gates import gate_checks
 from orchestration.jobs import kpp_period_job
 from orchestration.resources import build_resources
@@ -11,7 +11,7 @@ from orchestration.sensors import kpp_landing_sensor
 
 defs = Definitions(
     assets=load_assets_from_modules(
-        [landing, step1_tkb, step2_allocation, step3_calculation, step4_matching, results, exports]
+        [landing, step1_tkb, step2_allocation, step3_calculation, step4_matching, results, published, exports]
     ),
     # Great Expectations gates between the steps (docs/gates.md).
     asset_checks=gate_checks,

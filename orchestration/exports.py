@@ -1,17 +1,22 @@
-"""The export files of spec §4, written from the marts of one period.
+"""The export files of spec §4, written from one period's published results.
 
-Files are written to a scratch folder and swapped in with renames, so a
-period's exports folder is always one complete run's output.
+A run's files are written to their own folder under `exports/.builds/`, and
+`exports/<partition>` is a symbolic link swapped to it with one atomic rename:
+whenever a run stops, the link names one complete run's output.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from orchestration.publish import PUBLISHED
 
 
 @dataclass(frozen=True)
@@ -59,57 +64,66 @@ def _select_list(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     return ", ".join(columns)
 
 
-def failed_gates(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple]:
+def failed_gates(con: duckdb.DuckDBPyConnection, partition_key: str, schema: str = "marts") -> list[tuple]:
     return con.execute(
-        'select "check", expected, actual, detail from marts.reconciliation '
+        f'select "check", expected, actual, detail from {schema}.reconciliation '
         "where partition_key = ? and not passed and severity = 'error' order by check_order",
         [partition_key],
     ).fetchall()
 
 
 def summary(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict:
+    """The headline figures of the period's published results."""
     def one(sql: str):
         return con.execute(sql, [partition_key]).fetchone()[0]
 
-    checks = dict(con.execute('select "check", actual from marts.reconciliation where partition_key = ?', [partition_key]).fetchall())
-    production = one("select sum(production_cost) from marts.ledger_classification where partition_key = ?")
+    checks = dict(con.execute(f'select "check", actual from {PUBLISHED}.reconciliation where partition_key = ?',
+                              [partition_key]).fetchall())
+    production = one(f"select sum(production_cost) from {PUBLISHED}.ledger_classification where partition_key = ?")
     return {
         "partition": partition_key,
         "production_cost": round(float(production or 0), 2),
-        "contacts_costed": one("select count(*) from marts.cost_list where partition_key = ?"),
-        "contacts_cost": round(float(one("select coalesce(sum(total_cost), 0) from marts.cost_list where partition_key = ?")), 2),
-        "patients": one("select count(*) from marts.patient_costs where partition_key = ?"),
+        "contacts_costed": one(f"select count(*) from {PUBLISHED}.cost_list where partition_key = ?"),
+        "contacts_cost": round(float(one(f"select coalesce(sum(total_cost), 0) from {PUBLISHED}.cost_list where partition_key = ?")), 2),
+        "patients": one(f"select count(*) from {PUBLISHED}.patient_costs where partition_key = ?"),
         "unmatched_share": checks.get("unmatched_share_max"),
         "unabsorbed_share": checks.get("unabsorbed_share_max"),
         "cost_per_drg_point": one(
-            "select sum(inlier_cost) / nullif(sum(drg_points), 0) from marts.cost_per_drg_point where partition_key = ?"
+            f"select sum(inlier_cost) / nullif(sum(drg_points), 0) from {PUBLISHED}.cost_per_drg_point where partition_key = ?"
         ),
-        "rejected_rows": one("select count(*) from marts.rejects where partition_key = ?"),
-        "checks_failed": [c[0] for c in failed_gates(con, partition_key)],
+        "rejected_rows": one(f"select count(*) from {PUBLISHED}.rejects where partition_key = ?"),
+        "checks_failed": [c[0] for c in failed_gates(con, partition_key, PUBLISHED)],
     }
 
 
 def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Path, inputs: list[dict]) -> dict:
-    """Write every export of the period to `target`, replacing the folder in one rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.parent / f".{target.name}.writing"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
+    """Write every export of the period's published results and point `target` at them."""
+    builds = target.parent / ".builds"
+    build = builds / f"{partition_key}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}"
+    build.mkdir(parents=True)
     counts = {}
     for export in EXPORTS:
-        relation = f"(select * from marts.{export.mart} where partition_key = '{partition_key}' order by {export.order_by})"
-        con.execute(f"copy (select {_select_list(con, relation)} from {relation}) to '{scratch / export.file_name}' (header, delimiter ',')")
+        relation = f"(select * from {PUBLISHED}.{export.mart} where partition_key = '{partition_key}' order by {export.order_by})"
+        con.execute(f"copy (select {_select_list(con, relation)} from {relation}) to '{build / export.file_name}' (header, delimiter ',')")
         counts[export.file_name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
     run_summary = summary(con, partition_key) | {"inputs": inputs, "rows": counts}
-    (scratch / "summary.json").write_text(json.dumps(run_summary, indent=2, default=str) + "\n", encoding="utf-8")
-    previous = target.parent / f".{target.name}.previous"
-    shutil.rmtree(previous, ignore_errors=True)
-    if target.exists():
-        target.rename(previous)
-    scratch.rename(target)
-    shutil.rmtree(previous, ignore_errors=True)
+    (build / "summary.json").write_text(json.dumps(run_summary, indent=2, default=str) + "\n", encoding="utf-8")
+    _point(target, build)
     failure_note(target).unlink(missing_ok=True)
     return run_summary
+
+
+def _point(target: Path, build: Path) -> None:
+    """Swap the link `target` to `build` in one rename, then remove the period's other builds."""
+    if target.is_dir() and not target.is_symlink():  # a plain folder from an earlier version
+        shutil.rmtree(target)
+    link = target.parent / f".{target.name}.link"
+    link.unlink(missing_ok=True)
+    link.symlink_to(build.relative_to(target.parent), target_is_directory=True)
+    os.replace(link, target)
+    for old in build.parent.glob(f"{target.name}.*"):
+        if old != build:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def failure_note(target: Path) -> Path:

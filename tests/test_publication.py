@@ -1,0 +1,117 @@
+"""A period's results are replaced atomically: the `published` schema and the exports link."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.publish import publish_period
+from tests.conftest import query
+
+
+def _marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema marts")
+    con.execute("create table marts.cost_list as select * from (values ('2025-H1', 'C1', 10.0), ('2025', 'C1', 25.0)) "
+                "t(partition_key, contact_id, total_cost)")
+    con.execute("create table marts.unit_costs as select * from (values ('2025-H1', 'S1', '4.5'), ('2025', 'S1', '5.0')) "
+                "t(partition_key, service_code, unit_cost)")
+    con.execute("create view marts.cost_trace as select * from marts.cost_list")
+
+
+def test_publish_replaces_one_period_of_every_mart_table(tmp_path):
+    with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
+        _marts(con)
+        assert publish_period(con, "2025") == {"cost_list": 1, "unit_costs": 1}
+        assert publish_period(con, "2025-H1") == {"cost_list": 1, "unit_costs": 1}
+        con.execute("update marts.cost_list set total_cost = 11.0 where partition_key = '2025-H1'")
+        con.execute("insert into marts.cost_list values ('2025-H1', 'C2', 7.0)")
+        assert publish_period(con, "2025-H1") == {"cost_list": 2, "unit_costs": 1}
+        assert con.execute("select * from published.cost_list order by partition_key, contact_id").fetchall() == [
+            ("2025", "C1", 25.0), ("2025-H1", "C1", 11.0), ("2025-H1", "C2", 7.0)]
+        # views are not results of their own
+        assert con.execute("select count(*) from information_schema.tables where table_schema = 'published' "
+                           "and table_name = 'cost_trace'").fetchone() == (0,)
+
+
+def test_a_publish_that_fails_half_way_changes_nothing(tmp_path):
+    with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
+        _marts(con)
+        publish_period(con, "2025-H1")
+        con.execute("update marts.cost_list set total_cost = 99.0")
+        # cost_list is copied first; unit_costs then fails on a value its published column cannot hold
+        con.execute("alter table published.unit_costs alter unit_cost type double")
+        con.execute("update marts.unit_costs set unit_cost = 'n/a'")
+        with pytest.raises(duckdb.ConversionException):
+            publish_period(con, "2025-H1")
+        assert con.execute("select total_cost from published.cost_list").fetchall() == [(10.0,)]
+
+
+def test_a_mart_that_gains_a_column_keeps_earlier_periods(tmp_path):
+    with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
+        _marts(con)
+        publish_period(con, "2025")
+        con.execute("alter table marts.cost_list add column drg varchar default 'F62C'")
+        publish_period(con, "2025-H1")
+        assert con.execute("select partition_key, drg from published.cost_list order by partition_key").fetchall() == [
+            ("2025", None), ("2025-H1", "F62C")]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_a_run_killed_half_way_leaves_the_periods_results_intact(example_run, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(example_run.root, root, symlinks=True, ignore=shutil.ignore_patterns("dagster_home", "logs"))
+    db = root / "kpp.duckdb"
+    published = "select contact_id, total_cost from published.cost_list where partition_key = '2025-H1' order by 1"
+    before, exports_before = query(db, published), _digest(root / "exports" / "2025-H1")
+    other_period = query(db, "select count(*), sum(total_cost) from published.cost_list where partition_key = '2025'")
+    # a late ledger correction: one cost centre's personnel cost rises by 1 MSEK
+    ledger = root / "landing" / "2025-H1" / "ledger.csv"
+    header, first, *rest = ledger.read_text(encoding="utf-8").splitlines()
+    month, cost_center, account, amount = first.split(",")
+    ledger.write_text("\n".join([header, f"{month},{cost_center},{account},{float(amount) + 1e6:.2f}", *rest]) + "\n",
+                      encoding="utf-8")
+
+    env = os.environ | {"KPP_PSEUDONYM_KEY": "test-key", "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    kpp = [str(Path(sys.executable).with_name("kpp")), "run", "2025-H1", "--data-root", str(root)]
+    run = subprocess.Popen(kpp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        seen = []
+        for line in run.stdout:  # bounded by the run itself: it ends, or reaches the results step
+            seen.append(line)
+            if "results: dbt build" in line:
+                time.sleep(2)  # dbt is now replacing the period's marts one by one
+                os.killpg(run.pid, signal.SIGKILL)
+                break
+        run.wait(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+
+    # the new build had got through costing; the published results and the exports are the previous run's
+    built = query(db, "select sum(total_cost) from intermediate.int_contacts_costed where partition_key = '2025-H1'")[0][0]
+    assert built - sum(cost for _, cost in before) == pytest.approx(1e6, rel=0.05)  # a little goes to unmatched events
+    assert query(db, published) == before
+    assert _digest(root / "exports" / "2025-H1") == exports_before
+    assert query(db, "select count(*), sum(total_cost) from published.cost_list where partition_key = '2025'") == other_period
+
+    # the next run replaces the period's results whole
+    assert subprocess.run(kpp, env=env, capture_output=True, text=True, timeout=600).returncode == 0
+    after = query(db, published)
+    assert sum(cost for _, cost in after) == pytest.approx(built, abs=0.01)
+    assert query(db, "select sum(total_cost) from marts.cost_list where partition_key = '2025-H1'")[0][0] == pytest.approx(
+        built, abs=0.01)
+    assert _digest(root / "exports" / "2025-H1") != exports_before
+    assert [p.name.split(".")[0] for p in (root / "exports" / ".builds").iterdir()] in (["2025", "2025-H1"], ["2025-H1", "2025"])
