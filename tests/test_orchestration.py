@@ -381,4 +381,9 @@ def test_cost_trace_gate_flags_a_contact_whose_trace_does_not_sum(handmade, tmp_
     with duckdb.connect(str(copy)) as con:
         assert con.execute(gate_sql.read_text(encoding="utf-8")).fetchall() == []
         con.execute("update marts.cost_list set total_cost = total_cost + 1 where contact_id = 'C4'")
-        assert con.execute(gate_sql.read_text(encoding="utf-8")).fetchall() == [("C4", pytest.approx(625), pytest.approx(626))]
+        assert con.execute(gate_sql.read_text(encoding="utf-8")).fetchall() == [("C4", pytest.approx(625), pytest.approx(626), 0)]
+        # a part without an amount fails the same gate, though the sum of the rest still matches
+        con.execute("update marts.cost_list set total_cost = 625 where contact_id = 'C4'")
+        con.execute("update intermediate.int_cost_items_costed set cost = null where matched_contact_id = 'C1' and source = 'specific_cost'")
+        con.execute("update marts.cost_list set total_cost = 6150 where contact_id = 'C1'")
+        assert con.execute(gate_sql.read_text(encoding="utf-8")).fetchall() == [("C1", pytest.approx(6150), pytest.approx(6150), 1)]
