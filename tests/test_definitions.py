@@ -32,7 +32,8 @@ def test_steps_chain_landing_to_exports():
     upstream = graph.get(AssetKey(["intermediate", "int_ledger_classified"])).parent_keys
     assert AssetKey(["staging", "stg_landing__ledger"]) in upstream
     assert AssetKey(["landing", "ledger"]) in graph.get(AssetKey(["staging", "stg_landing__ledger"])).parent_keys
-    assert AssetKey(["marts", "cost_list"]) in graph.get(AssetKey("exports")).parent_keys
+    assert AssetKey(["marts", "cost_list"]) in graph.get(AssetKey("published")).parent_keys
+    assert graph.get(AssetKey("exports")).parent_keys == {AssetKey("published")}
 
 
 def test_the_period_job_covers_every_asset():

@@ -68,7 +68,7 @@ def test_every_stage_has_a_blocking_gate_the_next_stage_waits_for():
         assert key in job_checks, suite
         readers = graph.get(GATED_ASSETS[suite]).child_keys
         if suite == "results":
-            assert AssetKey("exports") in readers
+            assert AssetKey("published") in readers
         else:
             assert NEXT_STAGE[suite] in {graph.get(k).group_name for k in readers}, suite
 

@@ -1,11 +1,13 @@
 """The dbt models of one KPP step as one block of Dagster assets.
 
 One ``@dbt_assets`` per step lets a blocking gate sit between steps: a failed
-check of step n stops step n+1 in the same run.
+check of step n stops step n+1 in the same run. Each model's materialisation
+carries its column schema and column lineage (orchestration/lineage.py).
 """
 
 
 import json
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -13,9 +15,10 @@ from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_manifest import ensure_manifest
+from orchestration.lineage import StepLineage, read_column_schemas
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.progress import report
-from orchestration.resources import dbt_project
+from orchestration.resources import KppWarehouse, dbt_project
 
 # model folder -> asset group (the UI's lineage groups)
 _GROUPS = {
@@ -39,7 +42,22 @@ SELECTIONS = {
 }
 
 
+# dbt tests that are Dagster asset checks: the spec's identities. The other tests (keys,
+# not-null, accepted values) run in the same `dbt build` and fail the step, but are no
+# checks of their own: ~400 more check events per run cost the demo ≈ 30 s of event log.
+GATE_TESTS = ("all_checks_passed", "sums_to")
+
+
+def _is_gate_test(test: Mapping[str, Any]) -> bool:
+    return (test.get("test_metadata") or {}).get("name") in GATE_TESTS
+
+
 class KppDbtTranslator(DagsterDbtTranslator):
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        if not _is_gate_test(manifest["nodes"][unique_id]):
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "landing"
@@ -62,7 +80,7 @@ def kpp_dbt_assets(step: str) -> AssetsDefinition:
         dagster_dbt_translator=translator,
         pool="duckdb",
     )
-    def _models(context: AssetExecutionContext, dbt: DbtCliResource):
+    def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KppWarehouse):
         period = period_for_key(context.partition_key)
         report(context, f"{step}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
         invocation = dbt.cli(
@@ -72,7 +90,48 @@ def kpp_dbt_assets(step: str) -> AssetsDefinition:
             # state instead of re-parsing the project for every step.
             target_path=Path("target") / "periods" / period.key,
         )
-        yield from invocation.stream()
+        # Column lineage reads DuckDB, which dbt holds until it ends: keep the step's events
+        # (in dbt's order: a model's materialisation before its tests) and yield them after.
+        events, failure = [], None
+        try:
+            for dbt_event in invocation.stream_raw_events():
+                if not _is_quiet_test(invocation.manifest, dbt_event):
+                    events.extend(dbt_event.to_default_asset_events(
+                        manifest=invocation.manifest, dagster_dbt_translator=translator, context=context,
+                        target_path=invocation.target_path, project=dbt_project))
+        except Exception as exc:  # dbt failed: still record what it built, then fail the step
+            failure = exc
+        yield from _with_column_metadata(context, step, invocation, warehouse, events)
+        if failure is not None:
+            raise failure
         report(context, f"{step}: done")
 
     return _models
+
+
+def _is_quiet_test(manifest: Mapping[str, Any], dbt_event) -> bool:
+    """A test result that is no asset check (dagster-dbt would log it as an observation and a warning)."""
+    unique_id = dbt_event.raw_event["data"].get("node_info", {}).get("unique_id", "")
+    return unique_id.startswith("test.") and not _is_gate_test(manifest["nodes"][unique_id])
+
+
+def _with_column_metadata(context, step: str, invocation, warehouse: KppWarehouse, events: list) -> list:
+    """The events, the models' and seeds' materialisations with dagster/column_schema and dagster/column_lineage."""
+    if not events:
+        return events
+    started = time.perf_counter()
+    try:
+        with warehouse.connect(read_only=True) as con:
+            schemas = read_column_schemas(con)
+        manifest = invocation.manifest
+        lineage = StepLineage(
+            manifest, invocation.target_path, schemas,
+            asset_key=lambda unique_id: translator.get_asset_spec(manifest, unique_id, dbt_project).key,
+            log=context.log,
+        )
+        events = list(lineage.attach(events))
+    except Exception as exc:  # lineage is documentation: never the reason a run fails
+        context.log.warning(f"{step}: no column metadata: {type(exc).__name__}: {exc}"[:500])
+        return events
+    context.log.info(f"{step}: column schema and lineage of {lineage.traced} models in {time.perf_counter() - started:.2f} s")
+    return events
