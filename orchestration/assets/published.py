@@ -24,6 +24,7 @@ from orchestration.resources import KppWarehouse
 )
 def published(context: AssetExecutionContext, warehouse: KppWarehouse):
     partition_key = context.partition_key
+    report(context, f"published: copying the marts of {partition_key}")
     with warehouse.connect() as con:
         failed = failed_gates(con, partition_key)
         if failed:
