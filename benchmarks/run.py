@@ -321,7 +321,7 @@ def change_one_ledger_amount(landing: Path) -> Path:
     shutil.copy2(path, backup)
     tmp = path.with_name("ledger.changed" + path.suffix)
     with duckdb.connect() as con:
-        rel = reader(backup)
+        rel = reader(path)  # the backup's name hides the format from `reader`
         cols = [r[0] for r in con.execute(f"describe select * from {rel}").fetchall()]
         select = ", ".join(
             "case when rn = 1 then cast(amount as decimal(38,10)) + 1000 else amount end as amount" if c == "amount"

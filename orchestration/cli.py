@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="compute one KPP period and write its exports",
-        description="Materialise every asset of one period (landing → four steps → results → exports) through the "
+        description="Materialise every asset of one period (landing → four steps → results → published → exports) through the "
         "Dagster definitions the UI loads. Reads <data root>/landing/PARTITION/, writes <data root>/exports/PARTITION/. "
         "Exits 1 naming the gate and the offending values when a check fails (no exports are written then), "
         "2 on bad usage or a missing key.",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,13 +21,33 @@ def _newest_source_mtime() -> float:
     return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
 
 
+def _is_current() -> bool:
+    return MANIFEST.is_file() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
+
+
 def ensure_manifest() -> Path:
-    if not MANIFEST.is_file() or MANIFEST.stat().st_mtime < _newest_source_mtime():
-        dbt = Path(sys.executable).with_name("dbt")
-        result = subprocess.run(
-            [str(dbt), "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-            cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    """Parse the project when a source is newer than the manifest.
+
+    Several processes load the code location at once (the `dagster dev` code server,
+    its run workers): one parses under a file lock into a scratch target folder and
+    swaps the manifest in with one rename, so none reads a half-written file.
+    """
+    if _is_current():
+        return MANIFEST
+    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+    with (MANIFEST.parent / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_current():  # else another process parsed while this one waited
+            scratch = MANIFEST.parent / f".parse-{os.getpid()}"
+            dbt = Path(sys.executable).with_name("dbt")
+            result = subprocess.run(
+                [str(dbt), "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(scratch)],
+                cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
+            )
+            try:
+                if result.returncode != 0:
+                    raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+                os.replace(scratch / "manifest.json", MANIFEST)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
     return MANIFEST

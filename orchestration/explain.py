@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.partitions import period_for_key
+from orchestration.publish import PUBLISHED
 from orchestration.settings import DataRoot
 
 TOLERANCE_SEK = 0.005
@@ -52,6 +53,7 @@ class Explanation:
     overhead: list[dict]  # receiver × source: the contact's indirect cost by overhead source
     centre_names: dict[str, str]
     ledger: list[LedgerPart] = field(default_factory=list)
+    published_total: float | None = None  # the contact in published.cost_list (the exports), if published
 
     @property
     def total_cost(self) -> float:
@@ -112,10 +114,20 @@ def explain(con: duckdb.DuckDBPyConnection, partition_key: str, contact_id: str,
         [partition_key, contact_id, partition_key],
     )
     names = dict(con.execute("select cost_center, name from landing.cost_centers where partition_key = ?", [partition_key]).fetchall())
-    result = Explanation(partition_key, contacts[0], trace, overhead, names)
+    result = Explanation(partition_key, contacts[0], trace, overhead, names,
+                         published_total=_published_total(con, partition_key, contact_id))
     if ledger:
         result.ledger = _ledger_parts(con, partition_key, trace, overhead)
     return result
+
+
+def _published_total(con: duckdb.DuckDBPyConnection, partition_key: str, contact_id: str) -> float | None:
+    if not con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = 'cost_list'",
+                       [PUBLISHED]).fetchone()[0]:
+        return None
+    row = con.execute(f"select total_cost from {PUBLISHED}.cost_list where partition_key = ? and contact_id = ?",
+                      [partition_key, contact_id]).fetchone()
+    return float(row[0]) if row else None
 
 
 def _ledger_parts(con, partition_key: str, trace: list[dict], overhead: list[dict]) -> list[LedgerPart]:
@@ -249,6 +261,12 @@ def render(e: Explanation, limit: int = 40) -> str:
         if rest:
             out.append(f"  … {len(rest):,} more ledger rows: {_sek(sum(p.amount for p in rest))} SEK (--limit to show more)")
         out.append(f"  Σ over {len(e.ledger):,} ledger rows: {_sek(e.ledger_total)} SEK")
+    if e.published_total is None:
+        out += ["", "Note: the contact is not in the period's published results (the exports): no run that built "
+                    "this has passed every gate yet."]
+    elif abs(e.published_total - e.total_cost) > TOLERANCE_SEK:
+        out += ["", f"Note: this is the period's latest build; the published results (the exports) have "
+                    f"{_sek(e.published_total)} SEK for this contact: a later run failed or was stopped before publishing."]
     difference = round(e.trace_total - e.total_cost, 2) + 0.0  # no "-0.00"
     out += ["", f"Σ trace {_sek(e.trace_total)} SEK − kostnadslista {_sek(e.total_cost)} SEK = {difference:,.2f}"
             + (" (to the öre)" if abs(difference) <= TOLERANCE_SEK else " — DOES NOT RECONCILE")]

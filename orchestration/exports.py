@@ -2,7 +2,8 @@
 
 A run's files are written to their own folder under `exports/.builds/`, and
 `exports/<partition>` is a symbolic link swapped to it with one atomic rename:
-whenever a run stops, the link names one complete run's output.
+whenever a run stops, the link names one complete run's output. The previous
+build stays until the next swap, for a reader that opened it before.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish import PUBLISHED
+from orchestration.publish import PUBLISHED, columns
 
 
 @dataclass(frozen=True)
@@ -50,26 +51,18 @@ EXPORTS = (
 
 def _select_list(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     """Amounts with 6 decimals, timestamps ISO, no partition or ordering helper columns."""
-    columns = []
+    parts = []
     for name, column_type in con.execute(f"select column_name, column_type from (describe {relation})").fetchall():
         if name in ("partition_key", "check_order"):
             continue
         quoted = f'"{name}"'
         if column_type in ("DOUBLE", "FLOAT") or column_type.startswith("DECIMAL"):
-            columns.append(f"printf('%.6f', {quoted}) as {quoted}")
+            parts.append(f"printf('%.6f', {quoted}) as {quoted}")
         elif column_type == "TIMESTAMP":
-            columns.append(f"strftime({quoted}, '%Y-%m-%d %H:%M:%S') as {quoted}")
+            parts.append(f"strftime({quoted}, '%Y-%m-%d %H:%M:%S') as {quoted}")
         else:
-            columns.append(quoted)
-    return ", ".join(columns)
-
-
-def failed_gates(con: duckdb.DuckDBPyConnection, partition_key: str, schema: str = "marts") -> list[tuple]:
-    return con.execute(
-        f'select "check", expected, actual, detail from {schema}.reconciliation '
-        "where partition_key = ? and not passed and severity = 'error' order by check_order",
-        [partition_key],
-    ).fetchall()
+            parts.append(quoted)
+    return ", ".join(parts)
 
 
 def summary(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict:
@@ -92,21 +85,31 @@ def summary(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict:
             f"select sum(inlier_cost) / nullif(sum(drg_points), 0) from {PUBLISHED}.cost_per_drg_point where partition_key = ?"
         ),
         "rejected_rows": one(f"select count(*) from {PUBLISHED}.rejects where partition_key = ?"),
-        "checks_failed": [c[0] for c in failed_gates(con, partition_key, PUBLISHED)],
+        "published_by_run": one(f"select run_id from {PUBLISHED}.publications where partition_key = ?"),
+        "inputs": [
+            dict(zip(("file", "sha256", "rows"), row))
+            for row in con.execute(
+                f"select file_name, sha256, rows_read from {PUBLISHED}.input_files where partition_key = ? order by table_name",
+                [partition_key],
+            ).fetchall()
+        ],
     }
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Path, inputs: list[dict]) -> dict:
+def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Path) -> dict:
     """Write every export of the period's published results and point `target` at them."""
     builds = target.parent / ".builds"
     build = builds / f"{partition_key}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}"
     build.mkdir(parents=True)
     counts = {}
     for export in EXPORTS:
-        relation = f"(select * from {PUBLISHED}.{export.mart} where partition_key = '{partition_key}' order by {export.order_by})"
+        # the marts' column order: a column a newer version added sits last in the published table
+        in_order = ", ".join(f'"{name}"' for name in columns(con, "marts", export.mart))
+        relation = (f"(select {in_order} from {PUBLISHED}.{export.mart} where partition_key = '{partition_key}' "
+                    f"order by {export.order_by})")
         con.execute(f"copy (select {_select_list(con, relation)} from {relation}) to '{build / export.file_name}' (header, delimiter ',')")
         counts[export.file_name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
-    run_summary = summary(con, partition_key) | {"inputs": inputs, "rows": counts}
+    run_summary = summary(con, partition_key) | {"rows": counts}
     (build / "summary.json").write_text(json.dumps(run_summary, indent=2, default=str) + "\n", encoding="utf-8")
     _point(target, build)
     failure_note(target).unlink(missing_ok=True)
@@ -114,15 +117,16 @@ def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Pa
 
 
 def _point(target: Path, build: Path) -> None:
-    """Swap the link `target` to `build` in one rename, then remove the period's other builds."""
+    """Swap the link `target` to `build` in one rename; keep the previous build for readers still in it."""
     if target.is_dir() and not target.is_symlink():  # a plain folder from an earlier version
         shutil.rmtree(target)
-    link = target.parent / f".{target.name}.link"
+    previous = target.resolve() if target.is_symlink() else None
+    link = target.parent / f".{target.name}.{os.getpid()}.link"
     link.unlink(missing_ok=True)
     link.symlink_to(build.relative_to(target.parent), target_is_directory=True)
     os.replace(link, target)
     for old in build.parent.glob(f"{target.name}.*"):
-        if old != build:
+        if old.resolve() not in (build.resolve(), previous):
             shutil.rmtree(old, ignore_errors=True)
 
 

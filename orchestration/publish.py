@@ -10,9 +10,22 @@ back an unfinished transaction when the file is next opened).
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 PUBLISHED = "published"
+# Published with the marts: the input files (name, SHA-256, rows) the results were computed from.
+INPUT_FILES = ("landing", "input_files")
+
+
+def failed_gates(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple]:
+    """The period's failed reconciliation checks of severity error in the latest build: (check, expected, actual, detail)."""
+    return con.execute(
+        'select "check", expected, actual, detail from marts.reconciliation '
+        "where partition_key = ? and not passed and severity = 'error' order by check_order",
+        [partition_key],
+    ).fetchall()
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -26,39 +39,51 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict[str, int]:
-    """Replace the period's published rows with the marts' rows; returns rows published per table."""
+def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: str) -> dict[str, int]:
+    """Replace the period's published rows with the marts' rows; returns rows published per table.
+
+    `published.publications` records which run the period's results come from.
+    """
+    sources = [("marts", table) for table in mart_tables(con)] + [INPUT_FILES]
     counts = {}
     con.execute("begin transaction")
     try:
         con.execute(f"create schema if not exists {PUBLISHED}")
-        for table in mart_tables(con):
-            con.execute(f"create table if not exists {PUBLISHED}.{table} as select * from marts.{table} limit 0")
-            _add_new_columns(con, table)
+        for schema, table in sources:
+            con.execute(f"create table if not exists {PUBLISHED}.{table} as select * from {schema}.{table} limit 0")
+            _add_new_columns(con, schema, table)
             con.execute(f"delete from {PUBLISHED}.{table} where partition_key = ?", [partition_key])
             con.execute(
-                f"insert into {PUBLISHED}.{table} by name select * from marts.{table} where partition_key = ?",
+                f"insert into {PUBLISHED}.{table} by name select * from {schema}.{table} where partition_key = ?",
                 [partition_key],
             )
             counts[table] = con.execute(
                 f"select count(*) from {PUBLISHED}.{table} where partition_key = ?", [partition_key]
             ).fetchone()[0]
+        con.execute(f"create table if not exists {PUBLISHED}.publications "
+                    "(partition_key varchar primary key, run_id varchar, published_at timestamp)")
+        con.execute(f"insert or replace into {PUBLISHED}.publications values (?, ?, current_localtimestamp())",
+                    [partition_key, run_id])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        with contextlib.suppress(duckdb.Error):  # keep the original error if the rollback fails too
+            con.execute("rollback")
         raise
     return counts
 
 
-def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """A mart that gained a column in a newer version: earlier periods' published rows get NULL there."""
-    def columns(schema: str) -> dict[str, str]:
-        return dict(con.execute(
-            "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall())
+def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    """Column name -> type, in table order."""
+    return dict(con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, table],
+    ).fetchall())
 
-    published = columns(PUBLISHED)
-    for name, data_type in columns("marts").items():
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """A mart that gained a column in a newer version: earlier periods' published rows get NULL there."""
+    published = columns(con, PUBLISHED, table)
+    for name, data_type in columns(con, schema, table).items():
         if name not in published:
             con.execute(f'alter table {PUBLISHED}.{table} add column "{name}" {data_type}')

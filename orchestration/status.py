@@ -3,8 +3,9 @@
 For each milestone of seeds/kpp_calendar.csv: its date in the cycle, and whether
 the work it stands for is done — every asset of its ``asset_hint`` (a group such
 as ``step2_allocation``, or an asset key such as ``exports``) materialised for
-the cycle's period and none of their gates (blocking checks) failed in its
-latest evaluation — and when; a milestone that is not done after its date is late.
+the cycle's period, none of their gates (blocking checks) failed in its
+latest evaluation and the latest run of their steps did not fail — and when; a
+milestone that is not done after its date is late.
 """
 
 from __future__ import annotations
@@ -42,20 +43,29 @@ class Evidence:
 
     materialised: dict[AssetKey, float]
     evaluations: dict[AssetCheckKey, tuple[str, float]]  # PASSED | WARNED | FAILED, timestamp
+    # step (op) -> timestamp of its failure, where the newest run that ran the step failed it: a failed
+    # dbt test that is no asset check fails its step after the step's earlier models were materialised
+    failed_steps: dict[str, float]
 
 
 def read_evidence(
     instance: DagsterInstance, partition_key: str, asset_keys: set[AssetKey], check_keys: set[AssetCheckKey]
 ) -> Evidence:
-    evidence = Evidence({}, {})
+    evidence = Evidence({}, {}, {})
+    steps_seen: set[str] = set()
     # newest run first; dbt's check evaluations carry no partition, their run does
     for run in instance.get_runs(RunsFilter(tags={"dagster/partition": partition_key})):
         events = instance.all_logs(
-            run.run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION}
+            run.run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION,
+                                 DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
         )
         for entry in reversed(events):
             event = entry.dagster_event
-            if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            if event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                if event.step_key not in steps_seen and event.event_type == DagsterEventType.STEP_FAILURE:
+                    evidence.failed_steps[event.step_key] = entry.timestamp
+                steps_seen.add(event.step_key)
+            elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
                 if event.partition in (None, partition_key):
                     evidence.materialised.setdefault(event.asset_key, entry.timestamp)
             else:
@@ -103,6 +113,7 @@ def milestone_statuses(
         its_gates = sorted((g for g in gates if g.asset_key in keys), key=lambda g: g.to_user_string())
         outcomes = {g: evidence.evaluations[g][0] for g in its_gates if g in evidence.evaluations}
         failed = [g for g in its_gates if outcomes.get(g) == FAILED]
+        failed_steps = sorted({asset_graph.get(k).assets_def.op.name for k in keys} & evidence.failed_steps.keys())
         missing = [k for k in keys if k not in evidence.materialised]
         done_at = _local(max(evidence.materialised[k] for k in keys)) if not missing else None
         passed, warned = (sum(1 for o in outcomes.values() if o == outcome) for outcome in (PASSED, WARNED))
@@ -110,6 +121,10 @@ def milestone_statuses(
             when = _local(max(evidence.evaluations[g][1] for g in failed))
             state, detail = FAILED, (f"{m.asset_hint}: gate {failed[0].name} on {failed[0].asset_key.to_user_string()} failed "
                                      f"{when:%Y-%m-%d %H:%M}" + (f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""))
+        elif failed_steps:
+            when = _local(max(evidence.failed_steps[step] for step in failed_steps))
+            state, detail = FAILED, (f"{m.asset_hint}: step {failed_steps[0]} failed {when:%Y-%m-%d %H:%M} "
+                                     "(a dbt test or model; see the run's log)")
         elif not missing:
             state, detail = DONE, (f"{m.asset_hint}: {_count(len(keys), 'asset')} materialised, {_count(passed, 'gate')} passed"
                                    + (f", {warned} with warnings" if warned else "") + "; "

@@ -26,6 +26,7 @@ from dagster import (
     Definitions,
     DagsterInstance,
     DagsterRunStatus,
+    Failure,
     MetadataValue,
     StaticPartitionsDefinition,
     asset,
@@ -82,6 +83,10 @@ def test_definitions_have_calendar_schedules_sensor_groups_and_gates(defs):
     trace_gates = [k for k in graph.asset_check_keys if k.asset_key == AssetKey(["marts", "cost_trace"])
                    and k.name.startswith("sums_to") and graph.get_check_spec(k).blocking]
     assert len(trace_gates) == 1
+    # the checks are exactly the gates: the step identities, the trace sum, one expectation suite per stage
+    names = sorted(k.name.split("_")[0] for k in graph.asset_check_keys)
+    assert names == ["all"] * 5 + ["expectations"] * 6 + ["sums"]
+    assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys)
 
 
 def test_every_asset_is_in_the_duckdb_pool(defs):
@@ -234,7 +239,9 @@ def _stand_in(gate: dict):
 
     @asset(partitions_def=parts, group_name="step1_tkb", deps=[ledger])
     def classified():
-        pass
+        # like a dbt step whose non-check test fails after earlier runs materialised the asset
+        if gate.get("step1_fails"):
+            raise Failure("dbt test unique_int_ledger_classified_cost_center failed")
 
     @asset(partitions_def=parts, group_name="step2_allocation", deps=[classified])
     def pools():
@@ -290,6 +297,13 @@ def test_status_shows_done_failed_late_and_open_milestones():
         assert states["reconciliation"].done_at.timestamp() >= started
         assert "1 gate passed;" in states["reconciliation"].detail
         assert "0 gates passed, 1 with warnings;" in states["specific_cost_recalculation"].detail
+        # a later run whose step 1 fails: its milestone is failed, though the asset was materialised before
+        gate["step1_fails"] = True
+        assert not materialize(definitions, partition_key="2025", instance=instance, raise_on_error=False).success
+        states = {s.milestone.name: s for s in milestone_statuses(instance, graph, "2025", date(2026, 4, 20))}
+        assert states["flagging"].state == FAILED
+        assert states["flagging"].detail.startswith("step1_tkb: step classified failed ")
+        assert states["ledger_loaded"].state == DONE
         # the temp cycle of the same year has nothing yet, and its dates are in August–October
         temp = milestone_statuses(instance, graph, "2025-H1", date(2025, 8, 20))
         assert [(s.milestone.name, s.state) for s in temp if s.state == LATE] == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.explain import explain, render
 from orchestration.publish import publish_period
 from tests.conftest import query
 
@@ -25,18 +27,23 @@ def _marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table marts.unit_costs as select * from (values ('2025-H1', 'S1', '4.5'), ('2025', 'S1', '5.0')) "
                 "t(partition_key, service_code, unit_cost)")
     con.execute("create view marts.cost_trace as select * from marts.cost_list")
+    con.execute("create schema landing")
+    con.execute("create table landing.input_files as select * from (values ('2025-H1', 'ledger.csv', 'ab12'), "
+                "('2025', 'ledger.csv', 'cd34')) t(partition_key, file_name, sha256)")
 
 
 def test_publish_replaces_one_period_of_every_mart_table(tmp_path):
     with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
         _marts(con)
-        assert publish_period(con, "2025") == {"cost_list": 1, "unit_costs": 1}
-        assert publish_period(con, "2025-H1") == {"cost_list": 1, "unit_costs": 1}
+        assert publish_period(con, "2025", "run-1") == {"cost_list": 1, "unit_costs": 1, "input_files": 1}
+        assert publish_period(con, "2025-H1", "run-2") == {"cost_list": 1, "unit_costs": 1, "input_files": 1}
         con.execute("update marts.cost_list set total_cost = 11.0 where partition_key = '2025-H1'")
         con.execute("insert into marts.cost_list values ('2025-H1', 'C2', 7.0)")
-        assert publish_period(con, "2025-H1") == {"cost_list": 2, "unit_costs": 1}
+        assert publish_period(con, "2025-H1", "run-3") == {"cost_list": 2, "unit_costs": 1, "input_files": 1}
         assert con.execute("select * from published.cost_list order by partition_key, contact_id").fetchall() == [
             ("2025", "C1", 25.0), ("2025-H1", "C1", 11.0), ("2025-H1", "C2", 7.0)]
+        assert con.execute("select partition_key, run_id from published.publications order by 1").fetchall() == [
+            ("2025", "run-1"), ("2025-H1", "run-3")]
         # views are not results of their own
         assert con.execute("select count(*) from information_schema.tables where table_schema = 'published' "
                            "and table_name = 'cost_trace'").fetchone() == (0,)
@@ -45,22 +52,23 @@ def test_publish_replaces_one_period_of_every_mart_table(tmp_path):
 def test_a_publish_that_fails_half_way_changes_nothing(tmp_path):
     with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
         _marts(con)
-        publish_period(con, "2025-H1")
+        publish_period(con, "2025-H1", "run-1")
         con.execute("update marts.cost_list set total_cost = 99.0")
         # cost_list is copied first; unit_costs then fails on a value its published column cannot hold
         con.execute("alter table published.unit_costs alter unit_cost type double")
         con.execute("update marts.unit_costs set unit_cost = 'n/a'")
         with pytest.raises(duckdb.ConversionException):
-            publish_period(con, "2025-H1")
+            publish_period(con, "2025-H1", "run-2")
         assert con.execute("select total_cost from published.cost_list").fetchall() == [(10.0,)]
+        assert con.execute("select run_id from published.publications").fetchall() == [("run-1",)]
 
 
 def test_a_mart_that_gains_a_column_keeps_earlier_periods(tmp_path):
     with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
         _marts(con)
-        publish_period(con, "2025")
+        publish_period(con, "2025", "run-1")
         con.execute("alter table marts.cost_list add column drg varchar default 'F62C'")
-        publish_period(con, "2025-H1")
+        publish_period(con, "2025-H1", "run-2")
         assert con.execute("select partition_key, drg from published.cost_list order by partition_key").fetchall() == [
             ("2025", None), ("2025-H1", "F62C")]
 
@@ -87,23 +95,32 @@ def test_a_run_killed_half_way_leaves_the_periods_results_intact(example_run, tm
     kpp = [str(Path(sys.executable).with_name("kpp")), "run", "2025-H1", "--data-root", str(root)]
     run = subprocess.Popen(kpp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        seen = []
-        for line in run.stdout:  # bounded by the run itself: it ends, or reaches the results step
-            seen.append(line)
-            if "results: dbt build" in line:
-                time.sleep(2)  # dbt is now replacing the period's marts one by one
-                os.killpg(run.pid, signal.SIGKILL)
-                break
+        log = next(Path(line.split("dbt and Dagster output: ", 1)[1].strip()) for line in run.stdout
+                   if "dbt and Dagster output: " in line)
+        # dbt prints OK once a model's transaction has committed: kill with cost_list replaced, the rest not
+        deadline = time.monotonic() + 300
+        while not re.search(r"OK created sql incremental model marts\.cost_list ", log.read_text(encoding="utf-8")):
+            assert run.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")[-3000:]
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGKILL)
         run.wait(timeout=60)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
-    assert run.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    assert run.returncode == -signal.SIGKILL
 
-    # the new build had got through costing; the published results and the exports are the previous run's
-    built = query(db, "select sum(total_cost) from intermediate.int_contacts_costed where partition_key = '2025-H1'")[0][0]
+    # the marts hold the new build's cost list; the published results and the exports are the previous run's
+    built = query(db, "select sum(total_cost) from marts.cost_list where partition_key = '2025-H1'")[0][0]
     assert built - sum(cost for _, cost in before) == pytest.approx(1e6, rel=0.05)  # a little goes to unmatched events
     assert query(db, published) == before
+    # `kpp explain` shows the latest build and says where the published figure differs
+    changed = query(db, "select m.contact_id, p.total_cost from marts.cost_list m join published.cost_list p "
+                        "using (partition_key, contact_id) where partition_key = '2025-H1' "
+                        "and abs(m.total_cost - p.total_cost) > 1 order by 1 limit 1")
+    with duckdb.connect(str(db), read_only=True) as con:
+        explained = explain(con, "2025-H1", changed[0][0])
+    assert explained.published_total == changed[0][1]
+    assert f"the published results (the exports) have {changed[0][1]:,.2f} SEK for this contact" in render(explained)
     assert _digest(root / "exports" / "2025-H1") == exports_before
     assert query(db, "select count(*), sum(total_cost) from published.cost_list where partition_key = '2025'") == other_period
 
@@ -111,7 +128,8 @@ def test_a_run_killed_half_way_leaves_the_periods_results_intact(example_run, tm
     assert subprocess.run(kpp, env=env, capture_output=True, text=True, timeout=600).returncode == 0
     after = query(db, published)
     assert sum(cost for _, cost in after) == pytest.approx(built, abs=0.01)
-    assert query(db, "select sum(total_cost) from marts.cost_list where partition_key = '2025-H1'")[0][0] == pytest.approx(
-        built, abs=0.01)
     assert _digest(root / "exports" / "2025-H1") != exports_before
-    assert [p.name.split(".")[0] for p in (root / "exports" / ".builds").iterdir()] in (["2025", "2025-H1"], ["2025-H1", "2025"])
+    # the link names the new build; the previous one stays for a reader still in it
+    builds = sorted(p.name.split(".")[0] for p in (root / "exports" / ".builds").iterdir())
+    assert builds == ["2025", "2025-H1", "2025-H1"]
+    assert (root / "exports" / "2025-H1").resolve() == max((root / "exports" / ".builds").glob("2025-H1.*"))

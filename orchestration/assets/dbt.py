@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.lineage import StepLineage, read_column_schemas
@@ -99,8 +100,12 @@ def kpp_dbt_assets(step: str) -> AssetsDefinition:
                     events.extend(dbt_event.to_default_asset_events(
                         manifest=invocation.manifest, dagster_dbt_translator=translator, context=context,
                         target_path=invocation.target_path, project=dbt_project))
-        except Exception as exc:  # dbt failed: still record what it built, then fail the step
+        except DagsterDbtCliRuntimeError as exc:  # dbt failed: still record what it built, then fail the step
             failure = exc
+        finally:
+            # on any other error (or an interrupt) dbt must not live on holding DuckDB's write lock
+            if invocation.process.poll() is None:
+                invocation.process.terminate()
         yield from _with_column_metadata(context, step, invocation, warehouse, events)
         if failure is not None:
             raise failure

@@ -1,7 +1,7 @@
 """The period's export files (spec §4) under <data_root>/exports/<partition>/, from its published results."""
 
 
-from dagster import AssetExecutionContext, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.published import published
 from orchestration.exports import write_exports
@@ -18,24 +18,18 @@ from orchestration.resources import KppWarehouse
     kinds={"csv"},
     pool="duckdb",
 )
-def exports(context: AssetExecutionContext, warehouse: KppWarehouse):
+def exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> MaterializeResult:
     partition_key = context.partition_key
     target = warehouse.root.exports_dir(partition_key)
     report(context, f"exports: writing {target}")
     with warehouse.connect(read_only=True) as con:
-        inputs = [
-            dict(zip(("file", "sha256", "rows"), row))
-            for row in con.execute(
-                "select file_name, sha256, rows_read from landing.input_files where partition_key = ? order by table_name",
-                [partition_key],
-            ).fetchall()
-        ]
-        run_summary = write_exports(con, partition_key, target, inputs)
+        run_summary = write_exports(con, partition_key, target)
     report(context, f"exports: wrote {len(run_summary['rows'])} files to {target}")
-    return {
+    return MaterializeResult(metadata={
         "path": MetadataValue.path(str(target)),
         "production_cost": MetadataValue.float(run_summary["production_cost"]),
         "contacts_costed": MetadataValue.int(run_summary["contacts_costed"]),
         "cost_per_drg_point": MetadataValue.float(float(run_summary["cost_per_drg_point"] or 0)),
-        "input_sha256": MetadataValue.json({i["file"]: i["sha256"] for i in inputs}),
-    }
+        "input_sha256": MetadataValue.json({i["file"]: i["sha256"] for i in run_summary["inputs"]}),
+        "published_by_run": run_summary["published_by_run"],
+    })

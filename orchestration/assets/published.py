@@ -1,14 +1,15 @@
 """The period's results of record: its marts published in one transaction once every gate has passed."""
 
 
-from dagster import AssetExecutionContext, Failure, MetadataValue, asset
+from dagster import AssetExecutionContext, DagsterEventType, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.results import results_models
-from orchestration.exports import failed_gates
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
-from orchestration.publish import PUBLISHED, publish_period
+from orchestration.publish import PUBLISHED, failed_gates, publish_period
 from orchestration.resources import KppWarehouse
+
+MARTS = [key for key in results_models.keys if key.path[0] == "marts"]
 
 
 @asset(
@@ -22,16 +23,21 @@ from orchestration.resources import KppWarehouse
     kinds={"duckdb"},
     pool="duckdb",
 )
-def published(context: AssetExecutionContext, warehouse: KppWarehouse):
+def published(context: AssetExecutionContext, warehouse: KppWarehouse) -> MaterializeResult:
     partition_key = context.partition_key
+    # Only marts built in this run have been through this run's blocking gates.
+    built = {entry.dagster_event.asset_key for entry in context.instance.all_logs(
+        context.run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
+    if missing := [key.to_user_string() for key in MARTS if key not in built]:
+        raise Failure(description=f"Not published: {', '.join(missing)} not built in this run. Publish by running "
+                                  f"the whole period (job kpp_period, or `kpp run {partition_key}`).")
     report(context, f"published: copying the marts of {partition_key}")
     with warehouse.connect() as con:
-        failed = failed_gates(con, partition_key)
-        if failed:
+        if failed := failed_gates(con, partition_key):
             raise Failure(
                 description="Reconciliation failed; the period's previous results stay published: "
                 + "; ".join(f"{c} expected {e} actual {a} ({d})" for c, e, a, d in failed)
             )
-        counts = publish_period(con, partition_key)
+        counts = publish_period(con, partition_key, context.run.run_id)
     report(context, f"published: {len(counts)} tables of {partition_key} replaced in one transaction")
-    return {"rows": MetadataValue.json(counts), "schema": PUBLISHED}
+    return MaterializeResult(metadata={"rows": MetadataValue.json(counts), "schema": PUBLISHED})
