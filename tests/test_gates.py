@@ -220,3 +220,37 @@ def test_a_failed_gate_stops_the_run_before_the_next_step(tmp_path, monkeypatch,
     assert "int_unit_costs_calculated" not in tables
     assert (tmp_path / "gx_docs" / "2025-H1" / "index.html").is_file()
     assert step2.metadata["data_docs"].value.startswith(str(tmp_path / "gx_docs" / "2025-H1" / "validations" / "step2_allocation"))
+
+
+def test_a_failing_dbt_test_that_is_no_check_fails_its_step_and_publishes_nothing(example_run, tmp_path, monkeypatch):
+    """Key and not-null tests are no asset checks (orchestration/assets/dbt.py) but still stop the run."""
+    import shutil
+
+    from dagster import DagsterEventType
+
+    from orchestration.definitions import defs
+
+    root = tmp_path / "root"
+    shutil.copytree(example_run.root, root, symlinks=True, ignore=shutil.ignore_patterns("dagster_home", "logs"))
+    published = "select count(*), sum(total_cost) from published.cost_list where partition_key = '2025'"
+    before = query(root / "kpp.duckdb", published)
+    # a service listed twice, behind the loader's back: the staging key test must catch it
+    with duckdb.connect(str(root / "kpp.duckdb")) as con:
+        con.execute("insert into landing.service_catalog "
+                    "select * from landing.service_catalog where partition_key = '2025' limit 1")
+    monkeypatch.setenv("KPP_DATA_ROOT", str(root))
+    job = defs.resolve_job_def("kpp_period")
+    # everything but the loader, which would reload the files
+    selection = [key for key in job.asset_layer.asset_graph.get_all_asset_keys() if key.path[0] != "landing"]
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(partition_key="2025", instance=instance, asset_selection=selection,
+                                        raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "landing_models"
+    assert "unique_combination_stg_landing__service_catalog" in str(failure.step_failure_data.error)
+    checks = {e.event_specific_data.check_name for e in result.all_events
+              if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION}
+    assert not [name for name in checks if name.startswith("unique")]  # it failed the step, as no check
+    assert not [e for e in result.all_events if e.is_step_success and e.step_key in ("published", "exports")]
+    assert query(root / "kpp.duckdb", published) == before
