@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import duckdb
-import pytest
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, TableColumnDep
 
 from orchestration.lineage import StepLineage, column_dependencies, column_metadata, read_column_schemas, relation_of
