@@ -14,7 +14,7 @@ from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
-def _newest_source_mtime() -> float:
+def newest_source_mtime() -> float:
     paths = [*DBT_PROJECT_DIR.glob("models/**/*"), *DBT_PROJECT_DIR.glob("macros/**/*"),
              *DBT_PROJECT_DIR.glob("tests/**/*"), *(REPO_ROOT / "seeds").glob("*"),
              DBT_PROJECT_DIR / "dbt_project.yml"]
@@ -22,7 +22,7 @@ def _newest_source_mtime() -> float:
 
 
 def _is_current() -> bool:
-    return MANIFEST.is_file() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
+    return MANIFEST.is_file() and MANIFEST.stat().st_mtime >= newest_source_mtime()
 
 
 def ensure_manifest() -> Path:

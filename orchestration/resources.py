@@ -46,7 +46,8 @@ class KppWarehouse(ConfigurableResource):
 def build_resources() -> dict:
     # Resolved per run, so one process can run periods of several data roots (tests, `kpp run`).
     DataRoot.from_env().export_environment()
-    # The venv's dbt, whether or not the venv is on PATH.
+    # dbt runs in-process (orchestration/dbt_invocation.py); the resource holds the project and
+    # profiles folders, and must name an executable that exists: the venv's, on PATH or not.
     dbt_executable = str(Path(sys.executable).with_name("dbt"))
     return {
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable),

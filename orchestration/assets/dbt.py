@@ -6,15 +6,14 @@ carries its column schema and column lineage (orchestration/lineage.py).
 """
 
 
-import json
 import time
 from pathlib import Path
 from typing import Any, Mapping
 
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from orchestration.dbt_invocation import dbt_build
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.lineage import StepLineage, read_column_schemas
 from orchestration.partitions import period_for_key, period_partitions
@@ -84,30 +83,23 @@ def kpp_dbt_assets(step: str) -> AssetsDefinition:
     def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KppWarehouse):
         period = period_for_key(context.partition_key)
         report(context, f"{step}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
-        invocation = dbt.cli(
-            ["build", "--vars", json.dumps(period.dbt_vars)],
-            context=context,
-            # One target folder per period: the steps of a run share dbt's partial-parse
-            # state instead of re-parsing the project for every step.
+        build = dbt_build(
+            context, dbt, translator, period.dbt_vars,
+            # One target folder per period: its partial-parse state serves every run of the period.
             target_path=Path("target") / "periods" / period.key,
         )
-        # Column lineage reads DuckDB, which dbt holds until it ends: keep the step's events
-        # (in dbt's order: a model's materialisation before its tests) and yield them after.
-        events, failure = [], None
-        try:
-            for dbt_event in invocation.stream_raw_events():
-                if not _is_quiet_test(invocation.manifest, dbt_event):
-                    events.extend(dbt_event.to_default_asset_events(
-                        manifest=invocation.manifest, dagster_dbt_translator=translator, context=context,
-                        target_path=invocation.target_path, project=dbt_project))
-        except DagsterDbtCliRuntimeError as exc:  # dbt failed: still record what it built, then fail the step
-            failure = exc
-        finally:
-            # on any other error (or an interrupt) dbt must not live on holding DuckDB's write lock
-            if invocation.process.poll() is None:
-                invocation.process.terminate()
-        yield from _with_column_metadata(context, step, invocation, warehouse, events)
-        if failure is not None:
+        # in dbt's order: a model's materialisation before its tests
+        events = [
+            event
+            for dbt_event in build.events
+            if not _is_quiet_test(build.manifest, dbt_event)
+            for event in dbt_event.to_default_asset_events(
+                manifest=build.manifest, dagster_dbt_translator=translator, context=context,
+                target_path=build.target_path, project=dbt_project)
+        ]
+        yield from _with_column_metadata(context, step, build, warehouse, events)
+        failure = build.error()
+        if failure is not None:  # after what dbt built is recorded
             raise failure
         report(context, f"{step}: done")
 
@@ -120,7 +112,7 @@ def _is_quiet_test(manifest: Mapping[str, Any], dbt_event) -> bool:
     return unique_id.startswith("test.") and not _is_gate_test(manifest["nodes"][unique_id])
 
 
-def _with_column_metadata(context, step: str, invocation, warehouse: KppWarehouse, events: list) -> list:
+def _with_column_metadata(context, step: str, build, warehouse: KppWarehouse, events: list) -> list:
     """The events, the models' and seeds' materialisations with dagster/column_schema and dagster/column_lineage."""
     if not events:
         return events
@@ -128,9 +120,9 @@ def _with_column_metadata(context, step: str, invocation, warehouse: KppWarehous
     try:
         with warehouse.connect(read_only=True) as con:
             schemas = read_column_schemas(con)
-        manifest = invocation.manifest
+        manifest = build.manifest
         lineage = StepLineage(
-            manifest, invocation.target_path, schemas,
+            manifest, build.target_path, schemas,
             asset_key=lambda unique_id: translator.get_asset_spec(manifest, unique_id, dbt_project).key,
             log=context.log,
         )

@@ -241,7 +241,7 @@ def _context(docs_dir: Path | None):
 
 
 def _publish(context, suite, results: list, run_name: str, partition_key: str) -> Path:
-    """Store the stage's results as one validation of its suite, rebuild the Data Docs, return its page."""
+    """Store the stage's results as one validation of its suite, add its pages to the Data Docs, return its page."""
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -271,7 +271,9 @@ def _publish(context, suite, results: list, run_name: str, partition_key: str) -
     context.suites.add_or_update(suite)
     key = ValidationResultIdentifier(ExpectationSuiteIdentifier(suite.name), run_id, partition_key)
     context.validation_results_store.set(key, validation)
-    context.build_data_docs()
+    # Render this validation and its suite only: the whole site (every earlier run's pages) took
+    # seconds per gate and grew with every run. The index still lists all of them.
+    context.build_data_docs(resource_identifiers=[key, key.expectation_suite_identifier])
     return Path(context.get_docs_sites_urls(resource_identifier=key)[0]["site_url"].removeprefix("file://"))
 
 

@@ -1,0 +1,132 @@
+"""`dbt build` of one KPP step, run inside the step's own process on a manifest parsed once per period.
+
+A `dbt build` subprocess per step (what `DbtCliResource.cli` does) cost ≈ 6 s of start-up on every
+step, whatever the data size: importing dbt ≈ 3 s, partial parsing ≈ 2 s, writing manifest.json
+≈ 1 s, plus one `dbt --version` subprocess per run. Six steps made that most of the demo's
+orchestration overhead (docs/benchmarks.md). dbt's programmatic entry point (`dbtRunner`) takes a
+parsed manifest: one parse per period and process, reused by all its steps.
+
+What stays as with the subprocess: dbt's console lines go to stdout (the `kpp run` log, Dagster's
+compute logs), its debug log to `dbt.log` in the period's target folder, and a failed build raises
+`DagsterDbtCliRuntimeError` with dbt's error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+from orchestration.dbt_manifest import newest_source_mtime
+
+# dbt keeps flags, adapters and its event manager in globals: one invocation at a time per process.
+_LOCK = threading.Lock()
+# (project dir, vars, newest source mtime) -> dbt's parsed Manifest; the mtime makes a model
+# edited during a long-lived process (a test session) parse again.
+_MANIFESTS: dict[tuple[str, str, float], Any] = {}
+
+
+@dataclass
+class DbtBuild:
+    """What one `dbt build` left: its result events (for Dagster) and where its compiled SQL is."""
+
+    manifest: Mapping[str, Any]  # manifest.json as the Dagster definitions read it
+    target_path: Path
+    events: list[DbtCoreCliEventMessage] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def error(self) -> DagsterDbtCliRuntimeError | None:
+        if not self.errors:
+            return None
+        return DagsterDbtCliRuntimeError(
+            description=f"dbt build failed; its log: {self.target_path / 'dbt.log'}\n\n"
+            "Errors parsed from dbt logs:\n\n" + "\n\n".join(self.errors)
+        )
+
+
+def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path: Path) -> DbtBuild:
+    """Build the selection of the `@dbt_assets` being executed (or the subset Dagster asked for).
+
+    `dbt` is the DbtCliResource (project and profiles folders); `target_path` is relative to the project.
+    """
+    # selection, manifest and translator come from the context's `@dbt_assets` definition
+    params = get_updated_cli_invocation_params_for_context(
+        context=context, manifest={}, dagster_dbt_translator=translator)
+    project_dir = Path(params.dbt_project.project_dir if params.dbt_project else dbt.project_dir)
+    target_path = Path(dbt.project_dir) / target_path
+    vars_json = json.dumps(dict(dbt_vars), sort_keys=True)
+    common = [
+        "--project-dir", str(project_dir), "--profiles-dir", str(dbt.profiles_dir or dbt.project_dir),
+        "--target-path", str(target_path), "--log-path", str(target_path), "--vars", vars_json,
+        # stdout gets dbt's console lines from the callback below. The file log at info: at debug
+        # it formatted every SQL statement (≈ 10 MB, ≈ 4 s per demo run); each node's SQL is
+        # in the target folder's compiled/ and run/ anyway.
+        "--log-level", "none", "--log-level-file", "info", "--no-use-colors", "--no-send-anonymous-usage-stats",
+        # run_results.json/manifest.json of a step are read by nobody: ≈ 1 s per step
+        "--no-write-json",
+    ]
+    build = DbtBuild(manifest=params.manifest, target_path=target_path)
+    selection = [*params.selection_args]
+    if params.indirect_selection:
+        selection += ["--indirect-selection", params.indirect_selection]
+
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import msg_to_dict
+
+    def on_event(message) -> None:  # called by dbt's threads, for every event of every level
+        if message.info.level == "debug":  # most events: skip before the costly conversion
+            return
+        raw = msg_to_dict(message)
+        info = raw["info"]
+        if info["level"] == "error":
+            build.errors.append(info["msg"])
+        sys.stdout.write(info["msg"] + "\n")
+        sys.stdout.flush()
+        build.events.append(DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={}))
+
+    with _LOCK:
+        try:
+            parsed = _parsed_manifest(project_dir, vars_json, common, on_event)
+            if parsed is None:
+                build.errors = build.errors or ["dbt parse failed without an error message"]
+            else:
+                result = dbtRunner(manifest=parsed, callbacks=[on_event]).invoke(["build", *common, *selection])
+                if not result.success and not build.errors:
+                    build.errors.append(str(result.exception or "dbt build failed without an error message"))
+        finally:
+            _release_duckdb()
+    return build
+
+
+def _parsed_manifest(project_dir: Path, vars_json: str, common: list[str], on_event):
+    """dbt's Manifest for these vars, or None when the parse failed (its errors went to `on_event`)."""
+    # Configs in dbt_project.yml render `var()` when the project is parsed: one manifest per vars.
+    key = (str(project_dir), vars_json, newest_source_mtime())
+    if key not in _MANIFESTS:
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner(callbacks=[on_event]).invoke(["parse", *common])
+        if not result.success:
+            return None
+        _MANIFESTS.clear()  # a process works on one period at a time: keep one manifest
+        _MANIFESTS[key] = result.result
+    return _MANIFESTS[key]
+
+
+def _release_duckdb() -> None:
+    """Close dbt-duckdb's database so this process's other DuckDB connections (gates, lineage,
+    publish) can open the file: dbt-duckdb keeps it open for the life of the process."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
