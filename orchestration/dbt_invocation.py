@@ -78,7 +78,8 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
     if params.indirect_selection:
         selection += ["--indirect-selection", params.indirect_selection]
 
-    from dbt.cli.main import dbtRunner
+    # imported here: dbt costs ≈ 3 s to import, and loading the code location does not need it
+    from dbt_common.events.event_manager_client import cleanup_event_logger
     from dbt_common.events.functions import msg_to_dict
 
     def on_event(message) -> None:  # called by dbt's threads, for every event of every level
@@ -94,31 +95,39 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
 
     with _LOCK:
         try:
-            parsed = _parsed_manifest(project_dir, vars_json, common, on_event)
-            if parsed is None:
-                build.errors = build.errors or ["dbt parse failed without an error message"]
-            else:
-                result = dbtRunner(manifest=parsed, callbacks=[on_event]).invoke(["build", *common, *selection])
+            for result in _invocations(project_dir, vars_json, common, selection, on_event):
+                if isinstance(result.exception, BaseException) and not isinstance(result.exception, Exception):
+                    # an interrupt (Dagster's stop, Ctrl-C) stops the step as one, not as a dbt failure
+                    raise result.exception
                 if not result.success and not build.errors:
-                    build.errors.append(str(result.exception or "dbt build failed without an error message"))
+                    build.errors.append(str(result.exception or "dbt failed without an error message"))
         finally:
+            # dbt leaves the callback registered until its next invocation
+            cleanup_event_logger()
             _release_duckdb()
     return build
 
 
-def _parsed_manifest(project_dir: Path, vars_json: str, common: list[str], on_event):
-    """dbt's Manifest for these vars, or None when the parse failed (its errors went to `on_event`)."""
+def _invocations(project_dir: Path, vars_json: str, common: list[str], selection: list[str], on_event):
+    """The parse when this process has no manifest for these vars yet, then the build on it."""
+    from dbt.cli.main import dbtRunner
+
     # Configs in dbt_project.yml render `var()` when the project is parsed: one manifest per vars.
     key = (str(project_dir), vars_json, newest_source_mtime())
     if key not in _MANIFESTS:
-        from dbt.cli.main import dbtRunner
-
-        result = dbtRunner(callbacks=[on_event]).invoke(["parse", *common])
-        if not result.success:
-            return None
+        parse = dbtRunner(callbacks=[on_event]).invoke(["parse", *common])
+        yield parse
+        if not parse.success:
+            return
         _MANIFESTS.clear()  # a process works on one period at a time: keep one manifest
-        _MANIFESTS[key] = result.result
-    return _MANIFESTS[key]
+        # dbt marks an ephemeral model's CTE as injected in the manifest itself, so a reused
+        # manifest would lose it on the next build: with ephemeral models, parse every time.
+        if not any(node.config.materialized == "ephemeral" for node in parse.result.nodes.values()):
+            _MANIFESTS[key] = parse.result
+        manifest = parse.result
+    else:
+        manifest = _MANIFESTS[key]
+    yield dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(["build", *common, *selection])
 
 
 def _release_duckdb() -> None:

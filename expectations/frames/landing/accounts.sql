@@ -8,3 +8,4 @@ select
     a.cost_type in (select cost_type from national.cost_types) as is_known_cost_type
 from landing.accounts as a
 where a.partition_key = $partition_key
+order by a.source_line

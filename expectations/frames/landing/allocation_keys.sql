@@ -2,3 +2,4 @@
 select source_line, key as allocation_key, cost_center, value
 from landing.allocation_keys
 where partition_key = $partition_key
+order by source_line

@@ -11,3 +11,4 @@ from landing.service_catalog as s
 left join landing.cost_centers as cc
     on cc.partition_key = s.partition_key and cc.cost_center = s.cost_center
 where s.partition_key = $partition_key
+order by s.source_line
