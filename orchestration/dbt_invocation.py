@@ -29,9 +29,9 @@ from orchestration.dbt_manifest import newest_source_mtime
 
 # dbt keeps flags, adapters and its event manager in globals: one invocation at a time per process.
 _LOCK = threading.Lock()
-# (project dir, vars, newest source mtime) -> dbt's parsed Manifest; the mtime makes a model
-# edited during a long-lived process (a test session) parse again.
-_MANIFESTS: dict[tuple[str, str, float], Any] = {}
+# The last parse: ((project dir, vars, newest source mtime), dbt's Manifest). A process works on
+# one period at a time; the mtime makes a model edited during a long-lived process parse again.
+_parsed: tuple[tuple[str, str, float], Any] | None = None
 
 
 @dataclass
@@ -110,23 +110,23 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
 
 def _invocations(project_dir: Path, vars_json: str, common: list[str], selection: list[str], on_event):
     """The parse when this process has no manifest for these vars yet, then the build on it."""
+    global _parsed
     from dbt.cli.main import dbtRunner
 
     # Configs in dbt_project.yml render `var()` when the project is parsed: one manifest per vars.
     key = (str(project_dir), vars_json, newest_source_mtime())
-    if key not in _MANIFESTS:
+    if _parsed is not None and _parsed[0] == key:
+        manifest = _parsed[1]
+    else:
         parse = dbtRunner(callbacks=[on_event]).invoke(["parse", *common])
         yield parse
         if not parse.success:
             return
-        _MANIFESTS.clear()  # a process works on one period at a time: keep one manifest
+        manifest = parse.result
         # dbt marks an ephemeral model's CTE as injected in the manifest itself, so a reused
         # manifest would lose it on the next build: with ephemeral models, parse every time.
-        if not any(node.config.materialized == "ephemeral" for node in parse.result.nodes.values()):
-            _MANIFESTS[key] = parse.result
-        manifest = parse.result
-    else:
-        manifest = _MANIFESTS[key]
+        has_ephemeral = any(node.config.materialized == "ephemeral" for node in manifest.nodes.values())
+        _parsed = None if has_ephemeral else (key, manifest)
     yield dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(["build", *common, *selection])
 
 
