@@ -21,7 +21,9 @@ from orchestration.partitions import period_for_key
 from orchestration.settings import DBT_PROJECT_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
-TEST_KEY = PseudonymKey(b"test-key", "tests")
+# the key the public worked examples' expected files were computed with (synthetic data only)
+EXAMPLE_KEY = "kpp-example-key-0123456789abcdef0123456789abcdef"
+TEST_KEY = PseudonymKey(EXAMPLE_KEY.encode(), "tests")
 
 
 def dbt_build(
@@ -81,7 +83,7 @@ def example_run(tmp_path_factory) -> ExampleRun:
     shutil.copy(FIXTURES / "small" / "drg_weights.csv", root / "drg_weights.csv")
     console = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
-        mp.setenv("KPP_PSEUDONYM_KEY", "test-key")
+        mp.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         codes = [main(["run", key, "--data-root", str(root)]) for key in ("2025-H1", "2025")]
     assert codes == [0, 0], console.getvalue()[-3000:]

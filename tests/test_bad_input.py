@@ -25,7 +25,7 @@ from orchestration.checks.expectations import Thresholds, run_gate
 from orchestration.cli import main
 from orchestration.landing.reader import InputError, load_partition
 from orchestration.partitions import period_for_key
-from tests.conftest import TEST_KEY, load_and_build, query
+from tests.conftest import EXAMPLE_KEY, TEST_KEY, load_and_build, query
 from tests.handmade import P2, write_region
 
 PK = "2025-H1"
@@ -160,7 +160,7 @@ def test_the_loader_names_file_line_column_and_value(tmp_path, name, mutate, mes
 
 def test_kpp_run_exits_1_naming_the_file(tmp_path, monkeypatch, capsys):
     region(tmp_path / "landing" / PK, rewritten("specific_costs.csv", lambda _: b""))
-    monkeypatch.setenv("KPP_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     assert main(["run", PK, "--data-root", str(tmp_path)]) == 1
     assert "specific_costs.csv: the file is empty; it needs at least its header row." in capsys.readouterr().err

@@ -8,12 +8,13 @@ implementation's within 0.01 SEK; a re-run of one period leaves the other alone.
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
 
 from orchestration.cli import main
-from tests.conftest import FIXTURES, query
+from tests.conftest import EXAMPLE_KEY, FIXTURES, query
 
 EXAMPLE = FIXTURES / "small"
 
@@ -69,14 +70,17 @@ def test_central_identity_holds_to_the_ore(data_root, partition):
     assert all(row["passed"] == "true" for row in checks.values() if row["severity"] == "error")
 
 
-def test_rerunning_one_period_replaces_only_that_period(data_root, monkeypatch):
+def test_rerunning_one_period_replaces_only_that_period(example_run, tmp_path, monkeypatch):
+    # a copy: the session's example run stays as the other tests expect it
+    data_root = tmp_path / "root"
+    shutil.copytree(example_run.root, data_root, symlinks=True)
     db = data_root / "kpp.duckdb"
     snapshot = "select * from marts.cost_list where partition_key = '2025' order by contact_id"
     full_year_before = query(db, snapshot)
     # The H1 delivery is redelivered without specific costs: its old rows must go, also where none replace them.
     (data_root / "landing" / "2025-H1" / "specific_costs.csv").write_text(
         "specific_cost_id,contact_id,personnummer,event_ts,cost_center,account,amount,item\n", encoding="utf-8")
-    monkeypatch.setenv("KPP_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
     monkeypatch.setenv("DAGSTER_HOME", str(data_root / "dagster_home"))
     assert main(["run", "2025-H1", "--data-root", str(data_root)]) == 0
     assert query(db, snapshot) == full_year_before
@@ -105,7 +109,7 @@ def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeyp
     from tests.handmade import write_region
 
     write_region(tmp_path / "landing" / "2025-H1")  # 6.3 % of its cost is unmatched: above the 2 % gate
-    monkeypatch.setenv("KPP_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     assert main(["run", "2025-H1", "--data-root", str(tmp_path)]) == 1
     err = capsys.readouterr().err

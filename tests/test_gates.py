@@ -27,7 +27,7 @@ from orchestration.checks.expectations import (
 from orchestration.checks.gates import GATED_ASSETS
 from orchestration.cli import main
 from orchestration.partitions import period_for_key
-from tests.conftest import query
+from tests.conftest import EXAMPLE_KEY, query
 from tests.handmade import write_region
 
 PERIOD = period_for_key("2025-H1")
@@ -183,7 +183,7 @@ def test_a_failed_gate_stops_the_run_before_the_next_step(tmp_path, monkeypatch,
     # a credit of 3000 on OPD: its pool becomes 1800 - 3000 + 500 = -700 (ledger still reconciles)
     with (landing / "ledger.csv").open("a", encoding="utf-8") as handle:
         handle.write("2025-03,OPD,5010,-3000.00\r\n")
-    monkeypatch.setenv("KPP_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     assert main(["run", "2025-H1", "--data-root", str(tmp_path)]) == 1
     err = capsys.readouterr().err

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.landing.reader import InputError, load_partition
-from tests.conftest import TEST_KEY
+from tests.conftest import EXAMPLE_KEY, TEST_KEY
 from tests.handmade import P1, write_region
 
 
@@ -42,7 +42,7 @@ def to_swedish(path: Path) -> None:
 
 def test_pseudonym_is_the_hmac_of_the_normalised_number(landing, tmp_path):
     _, contacts, _ = load(landing, tmp_path)
-    expected = hmac.new(b"test-key", P1.encode(), hashlib.sha256).hexdigest()
+    expected = hmac.new(EXAMPLE_KEY.encode(), P1.encode(), hashlib.sha256).hexdigest()
     # C1 is written 19121212-1212, C2 191212121212: same person, same pseudonym
     assert contacts[0][1] == contacts[1][1] == expected
 

@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.explain import explain, render
 from orchestration.publish import publish_period
-from tests.conftest import query
+from tests.conftest import EXAMPLE_KEY, query
 
 
 def _marts(con: duckdb.DuckDBPyConnection) -> None:
@@ -91,7 +91,7 @@ def test_a_run_killed_half_way_leaves_the_periods_results_intact(example_run, tm
     ledger.write_text("\n".join([header, f"{month},{cost_center},{account},{float(amount) + 1e6:.2f}", *rest]) + "\n",
                       encoding="utf-8")
 
-    env = os.environ | {"KPP_PSEUDONYM_KEY": "test-key", "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    env = os.environ | {"KPP_PSEUDONYM_KEY": EXAMPLE_KEY, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     kpp = [str(Path(sys.executable).with_name("kpp")), "run", "2025-H1", "--data-root", str(root)]
     run = subprocess.Popen(kpp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import EXAMPLE_KEY
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -85,7 +87,7 @@ def dagster_ui(example_run, tmp_path) -> Iterator[str]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = os.environ | {"DAGSTER_HOME": str(home), "KPP_DATA_ROOT": str(example_run.root),
-                        "KPP_PSEUDONYM_KEY": "test-key"}
+                        "KPP_PSEUDONYM_KEY": EXAMPLE_KEY}
     log = tmp_path / "dagster_dev.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
