@@ -104,6 +104,7 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
     _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}")
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.touch()  # exists once named, for whoever follows it from the first line on
     _say(f"dbt and Dagster output: {log_path}")
     set_console(_say)
     started = time.monotonic()
