@@ -1,30 +1,58 @@
-"""The code location the UI and `kpp run` load: assets by step group, partitions, and the gates between steps."""
+"""The code location the UI and `kpp run` load, derived from the step registry (seeds/kpp_steps.csv)."""
 
 from collections import Counter
+from dataclasses import replace
 
-from dagster import AssetKey
+from dagster import AssetCheckKey, AssetKey, Definitions
 
-from orchestration.definitions import defs
+from orchestration.checks.gates import gated_asset
+from orchestration.definitions import build_definitions, defs
 from orchestration.partitions import period_partitions
+from orchestration.status import assets_for_hint
+from orchestration.steps import STEPS, step_of_dbt_node
 
-STEP_GROUPS = {"landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results"}
+STEP_NAMES = [step.name for step in STEPS]
+
+
+def test_the_registry_lists_the_four_kpp_steps_between_landing_and_results():
+    assert STEP_NAMES == ["landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results"]
+    assert step_of_dbt_node("models/marts/cost_list.sql").name == "results"
+    assert step_of_dbt_node("models/staging/stg_landing__ledger.sql").name == "landing"
+    assert step_of_dbt_node("../seeds/kpp_steps.csv").name == "landing"  # the first step builds the seeds
 
 
 def test_every_asset_sits_in_a_step_group_and_is_partitioned_by_period():
+    Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     groups = Counter(graph.get(key).group_name for key in graph.get_all_asset_keys())
-    assert set(groups) == STEP_GROUPS
+    assert set(groups) == set(STEP_NAMES)
     assert groups["step2_allocation"] >= 7 and groups["step4_matching"] >= 6
-    partitioned = [graph.get(key).partitions_def for key in graph.materializable_asset_keys]
-    assert all(p == period_partitions for p in partitioned)
+    assert graph.get(AssetKey(["marts", "cost_trace"])).group_name == "results"
+    assert all(graph.get(key).partitions_def == period_partitions for key in graph.materializable_asset_keys)
 
 
-def test_each_step_has_a_blocking_gate_on_its_checks_model():
-    specs = {(spec.asset_key, spec.name): spec for assets in defs.assets for spec in assets.check_specs}
+def test_the_checks_are_exactly_the_blocking_gates():
+    graph = defs.resolve_asset_graph()
+    # each step's identities model, the trace sum, one expectation suite per step
+    names = sorted(k.name.split("_")[0] for k in graph.asset_check_keys)
+    assert names == ["all"] * 5 + ["expectations"] * len(STEPS) + ["sums"]
+    assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys)
     for model in ("int_landing_checks_computed", "int_tkb_checks_computed", "int_allocation_checks_computed",
                   "int_calculation_checks_computed", "int_matching_checks_computed"):
-        spec = specs[(AssetKey(["intermediate", model]), f"all_checks_passed_{model}_")]
-        assert spec.blocking, model
+        assert AssetCheckKey(AssetKey(["intermediate", model]), f"all_checks_passed_{model}_") in graph.asset_check_keys
+
+
+def test_each_steps_gate_holds_back_the_next_step():
+    graph = defs.resolve_asset_graph()
+    job_checks = defs.resolve_job_def("kpp_period").asset_layer.asset_graph.asset_check_keys
+    for step, after in zip(STEPS, [*STEPS[1:], None]):
+        key = AssetCheckKey(gated_asset(step), f"expectations_{step.suite}")
+        assert key in job_checks, step.name
+        readers = graph.get(gated_asset(step)).child_keys
+        if after is None:
+            assert AssetKey("published") in readers
+        else:
+            assert after.name in {graph.get(k).group_name for k in readers}, step.name
 
 
 def test_steps_chain_landing_to_exports():
@@ -34,9 +62,23 @@ def test_steps_chain_landing_to_exports():
     assert AssetKey(["landing", "ledger"]) in graph.get(AssetKey(["staging", "stg_landing__ledger"])).parent_keys
     assert AssetKey(["marts", "cost_list"]) in graph.get(AssetKey("published")).parent_keys
     assert graph.get(AssetKey("exports")).parent_keys == {AssetKey("published")}
-
-
-def test_the_period_job_covers_every_asset():
     job = defs.resolve_job_def("kpp_period")
     assert job.partitions_def == period_partitions
-    assert {"landing", "step1_tkb_models", "step4_matching_models", "exports"} <= {n.name for n in job.graph.node_defs}
+    ops = {n.name for n in job.graph.node_defs if not n.name.endswith(tuple(f"expectations_{s}" for s in STEP_NAMES))}
+    assert ops == {"landing", *(f"{name}_models" for name in STEP_NAMES), "published", "exports"}
+
+
+def test_a_step_added_to_the_registry_appears_as_group_gate_and_status_evidence():
+    # the marts split off `results` into a step of their own: one registry row, nothing else
+    results = STEPS[-1]
+    steps = (*STEPS[:-1],
+             replace(results, dbt_paths=("models/intermediate/results",),
+                     gated_model=("intermediate", "int_contacts_outliers_flagged")),
+             replace(results, name="marts", order=len(STEPS), label_sv="Marts", dbt_paths=("models/marts",)))
+    graph = build_definitions(steps).resolve_asset_graph()
+    assert graph.get(AssetKey(["marts", "cost_list"])).group_name == "marts"
+    assert graph.get(AssetKey(["intermediate", "int_drg_weights_selected"])).group_name == "results"
+    gate = AssetCheckKey(AssetKey(["marts", "cost_list"]), "expectations_marts")
+    assert gate in graph.asset_check_keys and graph.get_check_spec(gate).blocking
+    assert AssetKey(["marts", "cost_list"]) in assets_for_hint(graph, "marts")
+    assert "marts" in {graph.get(k).group_name for k in graph.get(AssetKey(["intermediate", "int_contacts_outliers_flagged"])).child_keys}

@@ -14,7 +14,7 @@ import re
 import duckdb
 import pandas as pd
 import pytest
-from dagster import AssetCheckKey, AssetKey, DagsterInstance
+from dagster import AssetCheckKey, DagsterInstance
 
 from orchestration.checks.expectations import (
     EXPECTATIONS_DIR,
@@ -24,23 +24,14 @@ from orchestration.checks.expectations import (
     run_gate,
     validate_frames,
 )
-from orchestration.checks.gates import GATED_ASSETS
+from orchestration.checks.gates import gated_asset
 from orchestration.cli import main
 from orchestration.partitions import period_for_key
+from orchestration.steps import STEPS
 from tests.conftest import EXAMPLE_KEY, query
 from tests.handmade import write_region
 
 PERIOD = period_for_key("2025-H1")
-# the group of the stage after each gate: a failed gate must hold it back
-NEXT_STAGE = {
-    "landing": "step1_tkb",
-    "step1_tkb": "step2_allocation",
-    "step2_allocation": "step3_calculation",
-    "step3_calculation": "step4_matching",
-    "step4_matching": "results",
-}
-
-
 def gate(db, suite: str, thresholds: Thresholds | None = None, **kwargs):
     with duckdb.connect(str(db), read_only=True) as con:
         return run_gate(suite, con, PERIOD, thresholds or Thresholds.load(""), **kwargs)
@@ -55,22 +46,6 @@ def with_rule(suite: str, rule: str, **values) -> Thresholds:
 
 def failed(outcome) -> dict[str, list[dict]]:
     return {r.rule: list(r.offending) for r in outcome.errors + outcome.warnings}
-
-
-def test_every_stage_has_a_blocking_gate_the_next_stage_waits_for():
-    from orchestration.definitions import defs
-
-    graph = defs.resolve_asset_graph()
-    job_checks = defs.resolve_job_def("kpp_period").asset_layer.asset_graph.asset_check_keys
-    for suite in SUITES:
-        key = AssetCheckKey(GATED_ASSETS[suite], f"expectations_{suite}")
-        assert graph.get(key).blocking, suite
-        assert key in job_checks, suite
-        readers = graph.get(GATED_ASSETS[suite]).child_keys
-        if suite == "results":
-            assert AssetKey("published") in readers
-        else:
-            assert NEXT_STAGE[suite] in {graph.get(k).group_name for k in readers}, suite
 
 
 def test_suites_are_gx_suites_whose_rules_and_parameters_are_in_the_thresholds():
@@ -192,8 +167,8 @@ def test_a_failed_gate_stops_the_run_before_the_next_step(tmp_path, monkeypatch,
     assert not (tmp_path / "exports" / "2025-H1").exists()
 
     instance = DagsterInstance.get()
-    records = {suite: instance.get_latest_asset_check_evaluation_record(AssetCheckKey(key, f"expectations_{suite}"))
-               for suite, key in GATED_ASSETS.items()}
+    records = {step.suite: instance.get_latest_asset_check_evaluation_record(
+        AssetCheckKey(gated_asset(step), f"expectations_{step.suite}")) for step in STEPS}
     # the gates after the failed one never ran; a gate with warnings only is a failed (WARN) evaluation
     assert {suite: record.status.value for suite, record in records.items()} == {
         "landing": "FAILED", "step1_tkb": "FAILED", "step2_allocation": "FAILED",

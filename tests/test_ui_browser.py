@@ -28,14 +28,15 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.steps import STEPS
 from tests.conftest import EXAMPLE_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-GROUPS = ["landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results"]
-GATED_ASSET = "intermediate/int_ledger_classified"  # orchestration/checks/gates.py: GATED_ASSETS["step1_tkb"]
-GATE = "expectations_step1_tkb"
+GROUPS = [step.name for step in STEPS]
+GATED_ASSET = "/".join(STEPS[1].gated_model)
+GATE = f"expectations_{STEPS[1].suite}"
 PARTITION = "2025-H1"
 STARTUP_S = 120  # `dagster dev` parses the dbt project when it loads the code location (≈ 15 s)
 WAIT_S = 60  # for a page to render what is asserted

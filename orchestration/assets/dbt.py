@@ -6,11 +6,13 @@ carries its column schema and column lineage (orchestration/lineage.py).
 """
 
 
+import json
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from dagster import AssetExecutionContext, AssetsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_invocation import dbt_build
@@ -19,28 +21,7 @@ from orchestration.lineage import StepLineage, read_column_schemas
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse, dbt_project
-
-# model folder -> asset group (the UI's lineage groups)
-_GROUPS = {
-    "staging": "landing",
-    "intermediate/landing": "landing",
-    "intermediate/step1_tkb": "step1_tkb",
-    "intermediate/step2_allocation": "step2_allocation",
-    "intermediate/step3_calculation": "step3_calculation",
-    "intermediate/step4_matching": "step4_matching",
-    "intermediate/results": "results",
-    "marts": "results",
-}
-
-SELECTIONS = {
-    "landing": "resource_type:seed path:models/staging path:models/intermediate/landing",
-    "step1_tkb": "path:models/intermediate/step1_tkb",
-    "step2_allocation": "path:models/intermediate/step2_allocation",
-    "step3_calculation": "path:models/intermediate/step3_calculation",
-    "step4_matching": "path:models/intermediate/step4_matching",
-    "results": "path:models/intermediate/results path:models/marts",
-}
-
+from orchestration.steps import STEPS, Step, step_of_dbt_node
 
 # dbt tests that are Dagster asset checks: the spec's identities. The other tests (keys,
 # not-null, accepted values) run in the same `dbt build` and fail the step, but are no
@@ -53,36 +34,54 @@ def _is_gate_test(test: Mapping[str, Any]) -> bool:
 
 
 class KppDbtTranslator(DagsterDbtTranslator):
+    def __init__(self, steps: tuple[Step, ...] = STEPS):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self.steps = steps
+
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         if not _is_gate_test(manifest["nodes"][unique_id]):
             return None
         return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "landing"
-        path = dbt_resource_props["original_file_path"].removeprefix("models/")
-        folder = path.rsplit("/", 1)[0]
-        return _GROUPS.get(folder, _GROUPS.get(folder.split("/", 1)[0]))
+        # the group is the step whose folder holds the node (seeds/kpp_steps.csv)
+        step = step_of_dbt_node(dbt_resource_props["original_file_path"], self.steps)
+        return step.name if step else None
 
 
-translator = KppDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+translator = KppDbtTranslator()
 
 
-def kpp_dbt_assets(step: str) -> AssetsDefinition:
+@cache
+def _manifest() -> dict:
+    return json.loads(ensure_manifest().read_text(encoding="utf-8"))
+
+
+def model_keys(schema: str) -> list[AssetKey]:
+    """The asset keys of the dbt models built into `schema` (dbt_project.yml's folder config)."""
+    manifest = _manifest()
+    return sorted(
+        (translator.get_asset_spec(manifest, unique_id, dbt_project).key
+         for unique_id, node in manifest["nodes"].items()
+         if node["resource_type"] == "model" and node["config"].get("schema") == schema),
+        key=lambda key: key.to_user_string(),
+    )
+
+
+def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator) -> AssetsDefinition:
     @dbt_assets(
         # parsed here, not by a set-up step, so a fresh clone's `dagster dev` and pytest load
         manifest=ensure_manifest(),
         project=dbt_project,
-        select=SELECTIONS[step],
-        name=f"{step}_models",
+        select=step.dbt_selection,
+        name=f"{step.name}_models",
         partitions_def=period_partitions,
         dagster_dbt_translator=translator,
         pool="duckdb",
     )
     def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KppWarehouse):
         period = period_for_key(context.partition_key)
-        report(context, f"{step}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
+        report(context, f"{step.name}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
         build = dbt_build(
             context, dbt, translator, period.dbt_vars,
             # One target folder per period: its partial-parse state serves every run of the period.
@@ -97,11 +96,11 @@ def kpp_dbt_assets(step: str) -> AssetsDefinition:
                 manifest=build.manifest, dagster_dbt_translator=translator, context=context,
                 target_path=build.target_path, project=dbt_project)
         ]
-        yield from _with_column_metadata(context, step, build, warehouse, events)
+        yield from _with_column_metadata(context, step.name, build, warehouse, events)
         failure = build.error()
         if failure is not None:  # after what dbt built is recorded
             raise failure
-        report(context, f"{step}: done")
+        report(context, f"{step.name}: done")
 
     return _models
 

@@ -5,7 +5,6 @@ import os
 
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from orchestration.assets.dbt import kpp_dbt_assets
 from orchestration.landing.contract import TABLES
 from orchestration.landing.pseudonym import resolve_key
 from orchestration.landing.reader import LANDING_SCHEMA, load_partition
@@ -83,6 +82,3 @@ def _load_drg_weights(con, partition_key: str, path) -> None:
             [partition_key, str(path)],
         )
 
-
-# Staging views, reference seeds and the row-level validation (rejects) of the delivery.
-landing_models = kpp_dbt_assets("landing")

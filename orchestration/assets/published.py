@@ -3,17 +3,17 @@
 
 from dagster import AssetExecutionContext, DagsterEventType, Failure, MaterializeResult, MetadataValue, asset
 
-from orchestration.assets.results import results_models
+from orchestration.assets.dbt import model_keys
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.publish import PUBLISHED, failed_gates, publish_period
 from orchestration.resources import KppWarehouse
 
-MARTS = [key for key in results_models.keys if key.path[0] == "marts"]
+MARTS = model_keys("marts")
 
 
 @asset(
-    deps=list(results_models.keys),
+    deps=MARTS,
     partitions_def=period_partitions,
     group_name="results",
     description=(

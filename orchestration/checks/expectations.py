@@ -25,9 +25,10 @@ import yaml
 
 from orchestration.partitions import Period
 from orchestration.settings import REPO_ROOT
+from orchestration.steps import STEPS
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-SUITES = ("landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results")
+SUITES = tuple(step.suite for step in STEPS)  # one suite per step, expectations/<step>.json
 REGION_ENV = "KPP_REGION"
 _GX_SEVERITY = {"error": "critical", "warning": "warning"}
 # Columns holding personal data. A frame with one is validated with results that

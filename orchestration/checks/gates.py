@@ -23,20 +23,15 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.checks.expectations import SUITES, GateOutcome, Suite, run_gate
+from orchestration.checks.expectations import GateOutcome, run_gate
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
+from orchestration.steps import Step
 
-# suite -> the asset its stage hands to the next stage
-GATED_ASSETS: dict[str, AssetKey] = {
-    "landing": AssetKey(["staging", "stg_landing__ledger"]),  # step 1 starts from the ledger
-    "step1_tkb": AssetKey(["intermediate", "int_ledger_classified"]),
-    "step2_allocation": AssetKey(["intermediate", "int_cost_pools_built"]),
-    "step3_calculation": AssetKey(["intermediate", "int_unit_costs_calculated"]),
-    "step4_matching": AssetKey(["intermediate", "int_contacts_costed"]),
-    "results": AssetKey(["marts", "cost_list"]),  # the exports read it
-}
+def gated_asset(step: Step) -> AssetKey:
+    """The model the step hands to the next step: its gate sits there (seeds/kpp_steps.csv)."""
+    return AssetKey(list(step.gated_model))
 
 
 def docs_dir(data_root: Path, partition_key: str) -> Path:
@@ -65,7 +60,9 @@ def _metadata(outcome: GateOutcome) -> dict:
     }
 
 
-def gate_check(suite: str, asset_key: AssetKey) -> AssetChecksDefinition:
+def gate_check(step: Step) -> AssetChecksDefinition:
+    suite = step.suite
+
     def check(context: AssetCheckExecutionContext, warehouse: KppWarehouse):
         period = period_for_key(context.partition_key)
         with warehouse.connect(read_only=True) as con:
@@ -84,14 +81,15 @@ def gate_check(suite: str, asset_key: AssetKey) -> AssetChecksDefinition:
         # A gate checks one period: partitioned checks are a preview feature in Dagster 1.13.
         warnings.simplefilter("ignore", PreviewWarning)
         return asset_check(
-            asset=asset_key,
+            asset=gated_asset(step),
             name=f"expectations_{suite}",
             blocking=True,
             partitions_def=period_partitions,
             pool="duckdb",
-            description=f"{Suite.load(suite).title} Great Expectations suite expectations/{suite}.json, "
+            description=f"{step.label_sv} ({step.label}): Great Expectations suite expectations/{suite}.json, "
             "thresholds expectations/thresholds.yml.",
         )(check)
 
 
-gate_checks = [gate_check(suite, GATED_ASSETS[suite]) for suite in SUITES]
+def gate_checks(steps: tuple[Step, ...]) -> list[AssetChecksDefinition]:
+    return [gate_check(step) for step in steps]

@@ -9,7 +9,7 @@ import numpy as np
 # National reference data used by the world (NordDRG-like list, 2025 weights)
 # ---------------------------------------------------------------------------
 
-# drg -> (weight 2025, mdc, description). The list of /work/shared/examples/small/drg_weights.csv
+# drg -> (weight 2025, mdc, description). The list of the public worked example (tests/fixtures/small/drg_weights.csv)
 # (2025) plus P05E and F05C; X60C ("används ej") is never assigned.
 DRG_WEIGHTS: dict[str, tuple[float, str, str]] = {
     "G02B": (2.350, "06", "Större ingrepp på tunn- och tjocktarm"),
