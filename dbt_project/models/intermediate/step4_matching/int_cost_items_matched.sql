@@ -7,6 +7,9 @@
 --   rule 2b: the patient's outpatient contact within match_window_days of the event
 --            (same cost centre as the orderer first, then nearest, then smallest contact_id)
 --   rule 2c: unmatched, no_contact_in_window
+-- Rule 2 depends only on (patient, event_ts, ordering_cost_center): it is decided
+-- once per distinct key (far fewer than items: a stay's bed days, a visit's lab
+-- panel share one) and handed back to every item of the key.
 {% set bucket_seconds = [var('match_window_days') | int, 1] | max * 86400 %}
 with items as (
     select
@@ -50,6 +53,12 @@ by_contact_id as (
     inner join contacts as c on c.contact_id = i.contact_id
 ),
 
+keys as (
+    select distinct patient_pseudonym, event_ts, ordering_cost_center
+    from items
+    where contact_id is null
+),
+
 -- Candidate pairs for rules 2a/2b without pairing every event with every contact
 -- of its patient: inpatient stays that contain the event, and outpatient contacts
 -- found through day buckets (each contact is listed under every bucket of width
@@ -68,27 +77,26 @@ outpatient_buckets as (
 ),
 
 pairs as (
-    select i.*, c.contact_id as c_contact_id, c.start_ts as c_start_ts, c.end_ts as c_end_ts, c.cost_center as c_cost_center, c.care_type as c_care_type
-    from items as i
+    select k.*, c.contact_id as c_contact_id, c.start_ts as c_start_ts, c.end_ts as c_end_ts, c.cost_center as c_cost_center, c.care_type as c_care_type
+    from keys as k
     inner join contacts as c
-        on c.patient_pseudonym = i.patient_pseudonym
+        on c.patient_pseudonym = k.patient_pseudonym
         and c.care_type = 'inpatient'
-        and i.event_ts >= c.start_ts
-        and (c.end_ts is null or i.event_ts <= c.end_ts)
-    where i.contact_id is null
+        and k.event_ts >= c.start_ts
+        and (c.end_ts is null or k.event_ts <= c.end_ts)
     union all
-    select i.*, c.contact_id, c.start_ts, c.end_ts, c.cost_center, c.care_type
-    from items as i
+    select k.*, c.contact_id, c.start_ts, c.end_ts, c.cost_center, c.care_type
+    from keys as k
     inner join outpatient_buckets as c
-        on c.patient_pseudonym = i.patient_pseudonym
-        and c.bucket = cast(floor(epoch(i.event_ts) / {{ bucket_seconds }}) as bigint)
-    where i.contact_id is null
+        on c.patient_pseudonym = k.patient_pseudonym
+        and c.bucket = cast(floor(epoch(k.event_ts) / {{ bucket_seconds }}) as bigint)
 ),
 
 candidates as (
     select
-        source,
-        item_id,
+        patient_pseudonym,
+        event_ts,
+        ordering_cost_center,
         c_contact_id as contact_id,
         c_start_ts as start_ts,
         c_care_type = 'inpatient'
@@ -108,10 +116,11 @@ candidates as (
 ),
 
 by_patient_and_time as (
-    -- one pass per item: arg_min over the ranking instead of a window sort
+    -- one pass per key: arg_min over the ranking instead of a window sort
     select
-        source,
-        item_id,
+        patient_pseudonym,
+        event_ts,
+        ordering_cost_center,
         arg_min(
             {'contact_id': contact_id, 'match_rule': case when is_inside_stay then '2a' else '2b' end},
             {
@@ -125,7 +134,7 @@ by_patient_and_time as (
     from candidates
     where is_inside_stay
         or (care_type = 'outpatient' and distance_seconds <= {{ var('match_window_days') }} * 86400)
-    group by source, item_id
+    group by patient_pseudonym, event_ts, ordering_cost_center
 )
 
 select
@@ -147,4 +156,8 @@ select
     end as unmatched_reason
 from items as i
 left join by_contact_id as b1 using (source, item_id)
-left join by_patient_and_time as b2 using (source, item_id)
+left join by_patient_and_time as b2
+    on i.contact_id is null
+    and b2.patient_pseudonym = i.patient_pseudonym
+    and b2.event_ts = i.event_ts
+    and b2.ordering_cost_center is not distinct from i.ordering_cost_center
