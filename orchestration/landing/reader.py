@@ -9,9 +9,13 @@ anything is written to the database file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
+import re
+import shutil
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,7 +49,25 @@ _SQL_TYPES = {
 
 
 class InputError(ValueError):
-    """A landing file that cannot be costed; the message names file, line, column and value."""
+    """A landing file that cannot be costed; the message names file, line, column and value.
+
+    A message never holds a personnummer: personal-data columns are shown as <personnummer>,
+    and anything else that looks like one is masked too (a shifted row puts numbers anywhere).
+    """
+
+    def __init__(self, message: str):
+        super().__init__(mask_personnummer(message))
+
+
+# a personnummer as it may be written: YYYYMMDDNNNN or YYMMDDNNNN, with or without '-' or '+'
+_PERSONNUMMER_LIKE = re.compile(r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![0-9])")
+# C0 and C1 control characters (NUL, escape, line feed inside a quoted value, ...): never in a register value
+_CONTROL = r"[\x00-\x1F\x7F-\x9F]"
+SPILL_DIR_NAME = "spill"
+
+
+def mask_personnummer(text: str) -> str:
+    return _PERSONNUMMER_LIKE.sub("<personnummer>", text)
 
 
 @dataclass(frozen=True)
@@ -87,24 +109,121 @@ def find_file(landing_dir: Path, table: str) -> Path:
     return found[0]
 
 
-def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    is_utf8 = True
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-            if is_utf8:
+    return digest.hexdigest()
+
+
+# a well-formed 2- or 3-byte UTF-8 sequence; Windows-1252 Swedish text (Å, Ä, Ö followed by ASCII) holds none
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _scan_encoding(path: Path) -> tuple[str, bool]:
+    """One pass over the bytes: SHA-256, and whether the file is UTF-8.
+
+    A file that is not UTF-8 is read as Windows-1252 only if it holds no UTF-8 text at all:
+    one stray Windows-1252 byte in a UTF-8 file is an input error naming its line, never a
+    silent re-decode of the whole file (ÖRT would become Ã–RT).
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    bad_line = None
+    has_utf8 = False
+    lines_before = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            if bad_line is None:
                 try:
                     decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    is_utf8 = False
-    if is_utf8:
+                except UnicodeDecodeError as exc:
+                    bad_line = lines_before + exc.object[: exc.start].count(b"\n") + 1
+                    bad_byte = exc.object[exc.start]
+            if not has_utf8 and _UTF8_SEQUENCE.search(chunk):
+                has_utf8 = True
+            lines_before += chunk.count(b"\n")
+    if bad_line is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            is_utf8 = False
-    return digest.hexdigest(), is_utf8
+            bad_line, bad_byte = lines_before + 1, 0
+    if bad_line is not None and has_utf8:
+        raise InputError(
+            f"{path.name} line {bad_line}: byte 0x{bad_byte:02x} is not UTF-8, but the rest of the file is UTF-8 "
+            "(mixed encodings). Export the whole file again as UTF-8."
+        )
+    return digest.hexdigest(), bad_line is None
+
+
+def _transcode(path: Path, target: Path, expected_sha: str) -> None:
+    """A Windows-1252 file as UTF-8 in the spill folder (DuckDB reads UTF-8 only), hashing the bytes read."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    line = 1
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            try:
+                dst.write(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                line += exc.object[: exc.start].count(b"\n")
+                raise InputError(
+                    f"{path.name} line {line}: byte 0x{exc.object[exc.start]:02x} is neither UTF-8 nor Windows-1252; "
+                    "the file is not a text file of the data contract (docs/method.md, input files)."
+                ) from None
+            line += chunk.count(b"\n")
+    _check_unchanged(path, expected_sha, digest.hexdigest())
+
+
+def _check_unchanged(path: Path, expected_sha: str, actual_sha: str) -> None:
+    if actual_sha != expected_sha:
+        raise InputError(f"{path.name}: the file changed while it was being loaded; deliver every file complete "
+                         "before starting a run, then run again.")
+
+
+_SAFE_CSV_DETAIL = re.compile(r"^(Expected Number of Columns: \d+ Found: \d+|Value with unterminated quote found\.|"
+                              r"Maximum line size of \d+ bytes exceeded.*|Invalid unicode.*)$")
+
+
+def _csv_error(path: Path, source: Path, exc: duckdb.Error, dialect: Dialect, names: list[str]) -> InputError:
+    """DuckDB's CSV error without its "Original Line" (the raw row, personnummer included)."""
+    text = str(exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    details = [line.strip() for line in text.splitlines()[1:] if _SAFE_CSV_DETAIL.match(line.strip())]
+    found = re.search(r"CSV Error on Line: (\d+)", text)
+    where = _bad_row(source, dialect, names, int(found[1])) if found else ""
+    return InputError(
+        f"{path.name}: the file is not a well-formed CSV ({dialect.separator!r}-separated): {first}"
+        + (f"; {' '.join(details)}" if details else "") + (f"; {where}" if where else "")
+        + ". (Values are not shown: the file may hold personal data.)"
+    )
+
+
+def _bad_row(source: Path, dialect: Dialect, names: list[str], line_no: int) -> str:
+    """Which column of record `line_no` (1 = header) is wrong, from a re-read on the error path only."""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with source.open("r", encoding="utf-8-sig", newline="") as handle:
+            for number, fields in enumerate(csv.reader(handle, delimiter=dialect.separator, strict=True), start=1):
+                if number < line_no:
+                    continue
+                if len(fields) > len(names):
+                    return (f"line {line_no} has {len(fields)} fields where the header has {len(names)}: "
+                            f"column {len(names) + 1} is after the last column {names[-1]}")
+                if len(fields) < len(names):
+                    return (f"line {line_no} has {len(fields)} fields where the header has {len(names)}: "
+                            f"column {names[len(fields)]} and later are missing")
+                longest = max(range(len(fields)), key=lambda i: len(fields[i]))
+                return f"line {line_no}, column {names[longest]}: a value of {len(fields[longest]):,} characters"
+    except (csv.Error, UnicodeDecodeError):
+        return f"line {line_no}"
+    finally:
+        csv.field_size_limit(old_limit)
+    return f"line {line_no}"
 
 
 def detect_dialect(header_line: str, encoding: str, configured: str = "auto") -> Dialect:
@@ -115,42 +234,67 @@ def detect_dialect(header_line: str, encoding: str, configured: str = "auto") ->
 
 
 def _read_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, raw: str, is_utf8: bool, csv_dialect: str, scratch: Path
-) -> tuple[Dialect, list[str]]:
+    con: duckdb.DuckDBPyConnection, path: Path, raw: str, csv_dialect: str, spill: Path
+) -> tuple[Dialect, list[str], str]:
+    """Read the file into temp table `raw` (all text); returns its dialect, header and SHA-256.
+
+    The SHA-256 is of the bytes loaded: a Windows-1252 file is hashed while it is transcoded,
+    a UTF-8 file hashed again after DuckDB read it.
+    """
+    sha, is_utf8 = _scan_encoding(path)
     encoding = "utf-8" if is_utf8 else "cp1252"
     source = path
     if not is_utf8:
-        # DuckDB reads UTF-8 only (its encodings extension would need a download): transcode.
-        source = scratch / f"{path.stem}.utf8.csv"
-        with path.open("r", encoding="cp1252", newline="") as src, source.open("w", encoding="utf-8", newline="") as dst:
-            while block := src.read(1 << 20):
-                dst.write(block)
-    with source.open("r", encoding="utf-8-sig", newline="") as handle:
-        header_line = handle.readline().rstrip("\r\n")
-    if not header_line.strip():
-        raise InputError(f"{path.name}: the file is empty; it needs at least its header row.")
-    dialect = detect_dialect(header_line, encoding, csv_dialect)
-    header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.separator))
-    names = [h.strip().lower() for h in header]
-    columns = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
+        # DuckDB reads UTF-8 only (its encodings extension would need a download): transcode
+        # into the data root's owner-only spill folder, removed as soon as the rows are read.
+        source = spill / f"{path.stem}.utf8.csv"
+        _transcode(path, source, sha)
     try:
-        con.execute(
-            f"create or replace temp table {raw} as select row_number() over () + 1 as __line, * from read_csv({_lit(str(source))}, "
-            f"columns={columns}, header=true, auto_detect=false, delim={_lit(dialect.separator)}, "
-            "quote='\"', escape='\"', strict_mode=true, null_padding=false, all_varchar=true)"
-        )
-    except duckdb.Error as exc:
-        raise InputError(f"{path.name}: the file is not a well-formed CSV ({dialect.separator!r}-separated): {exc}") from exc
-    return dialect, names
+        with source.open("r", encoding="utf-8-sig", newline="") as handle:
+            header_line = handle.readline(1 << 16).rstrip("\r\n")
+        if not header_line.strip():
+            raise InputError(f"{path.name}: the file is empty; it needs at least its header row.")
+        dialect = detect_dialect(header_line, encoding, csv_dialect)
+        header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.separator))
+        names = [h.strip().lower() for h in header]
+        _check_header(path, names)
+        columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
+        try:
+            con.execute(
+                f"create or replace temp table {raw} as select row_number() over () + 1 as __line, * from read_csv($source, "
+                "columns=$columns, header=true, auto_detect=false, delim=$delim, "
+                "quote='\"', escape='\"', strict_mode=true, null_padding=false, all_varchar=true)",
+                {"source": str(source), "columns": columns, "delim": dialect.separator},
+            )
+        except duckdb.Error as exc:
+            raise _csv_error(path, source, exc, dialect, names) from None
+    finally:
+        if source != path:
+            source.unlink(missing_ok=True)
+    if is_utf8:
+        _check_unchanged(path, sha, _sha256(path))
+    return dialect, names, sha
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    """A column named twice would be read from one of its copies (the ledger's amount twice: 1.5× the cost)."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputError(f"{path.name} line 1: column {name} appears twice (columns {seen[name]} and {number}); "
+                             "each column must occur once.")
+        seen[name] = number
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, raw: str) -> list[str]:
     try:
         # A view, not a copy: Parquet is typed and compressed, re-scanning it per pass is cheaper
         # than materialising (and at region size spilling) every row once more.
-        con.execute(f"create or replace temp view {raw} as select row_number() over () as __line, * from read_parquet({_lit(str(path))})")
+        # (a view takes no parameters: the path is quoted by DuckDB itself)
+        source = duckdb.ConstantExpression(str(path))
+        con.execute(f"create or replace temp view {raw} as select row_number() over () as __line, * from read_parquet({source})")
     except duckdb.Error as exc:
-        raise InputError(f"{path.name}: not a readable Parquet file: {exc}") from exc
+        raise InputError(f"{path.name}: not a readable Parquet file: {str(exc).splitlines()[0]}") from None
     return [row[0] for row in con.execute(f"describe {raw}").fetchall() if row[0] != "__line"]
 
 
@@ -205,7 +349,7 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
         text, typed = exprs[col.name]
         # a typed (non-text) Parquet column is missing exactly when it is NULL: no text cast per row
         missing = (is_null or {}).get(col.name, f"{text} is null")
-        bad = []
+        bad = [f"coalesce(regexp_matches({text}, {_lit(_CONTROL)}), false)"]
         if col.required:
             bad.append(missing)
         if col.kind not in ("text", "personnummer"):
@@ -216,8 +360,6 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             bad.append(f"coalesce({typed} < 0, false)")
         if bad:
             probes.append((col, f"min(case when {' or '.join(bad)} then {line} end)"))
-    if not probes:
-        return
     firsts = con.execute(f"select {', '.join(p for _, p in probes)} from {raw}").fetchone()
     failures = [(line_no, col) for (col, _), line_no in zip(probes, firsts) if line_no is not None]
     if not failures:
@@ -228,6 +370,11 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
     if value is None:
         raise _fail_at(path, is_csv, line_no, col.name, "a value is required here but the field is empty.")
     shown = "<personnummer>" if col.kind == "personnummer" else repr(value)
+    control = re.search(_CONTROL, value)
+    if control:
+        raise _fail_at(path, is_csv, line_no, col.name,
+                       f"the value holds a control character (U+{ord(control[0]):04X}) at position {control.start() + 1}; "
+                       "text must not hold NUL, escape or line-break characters.")
     if col.allowed and value.lower() not in col.allowed:
         key = ", ".join(f"{k}={v}" for k, v in zip(table.key, con.execute(
             f"select {', '.join(exprs[k][0] for k in table.key)} from {raw} where {line} = ?", [line_no]).fetchone())) if table.key else ""
@@ -257,20 +404,22 @@ def load_table(
     table: Table,
     key: PseudonymKey,
     csv_dialect: str = "auto",
+    spill: Path | None = None,
 ) -> FileReport:
+    """Load one file; `spill` is the owner-only folder for a transcoded copy (load_partition's)."""
     path = find_file(landing_dir, table.name)
-    sha, is_utf8 = _hash_and_check_utf8(path)
     raw = f"raw_{table.name}"
-    with tempfile.TemporaryDirectory(prefix="kpp-") as scratch:
-        is_csv = path.suffix == ".csv"
-        if is_csv:
-            dialect, names = _read_csv(con, path, raw, is_utf8, csv_dialect, Path(scratch))
-            source_columns = {name: (f"c{i}", "VARCHAR") for i, name in enumerate(names)}
-        else:
-            dialect = Dialect("", ".", "parquet")  # text numbers in Parquet use a decimal point
-            names = _read_parquet(con, path, raw)
-            types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
-            source_columns = {n.strip().lower(): (n, types[n]) for n in names}
+    is_csv = path.suffix == ".csv"
+    if is_csv:
+        dialect, names, sha = _read_csv(con, path, raw, csv_dialect, spill)
+        source_columns = {name: (f"c{i}", "VARCHAR") for i, name in enumerate(names)}
+    else:
+        sha = _sha256(path)
+        dialect = Dialect("", ".", "parquet")  # text numbers in Parquet use a decimal point
+        names = _read_parquet(con, path, raw)
+        types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
+        source_columns = {n.strip().lower(): (n, types[n]) for n in names}
+        _check_header(path, [n.strip().lower() for n in names])
     missing = [c for c in table.required_columns if c not in source_columns]
     if missing:
         raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {', '.join(source_columns)}.")
@@ -289,7 +438,7 @@ def load_table(
         _check_reference_keys(con, path, table, raw, exprs, is_csv)
 
     line = f"{raw}.__line"
-    select = [f"{_lit(partition_key)} as partition_key", f"cast({line} as bigint) as source_line"]
+    select = ["cast($partition_key as varchar) as partition_key", f"cast({line} as bigint) as source_line"]
     pnr_join = ""
     for col in table.columns:
         text, typed = exprs[col.name]
@@ -317,10 +466,12 @@ def load_table(
     # No `order by source_line`: nothing reads the rows in file order without saying so, and
     # sorting the region's 50 M events cost ≈ 22 s of the load (docs/benchmarks.md, run 6).
     query = f"select {', '.join(select)} from {raw} {pnr_join}"
-    con.execute(f"create table if not exists {target} as {query} limit 0")
+    con.execute(f"create table if not exists {target} as {query} limit 0", {"partition_key": partition_key})
     con.execute(f"delete from {target} where partition_key = ?", [partition_key])
-    con.execute(f"insert into {target} by name {query}")
+    con.execute(f"insert into {target} by name {query}", {"partition_key": partition_key})
     rows_read = con.execute(f"select count(*) from {raw}").fetchone()[0]
+    if not is_csv:  # the view read the file again: the rows must come from the bytes hashed
+        _check_unchanged(path, sha, _sha256(path))
     con.execute(f"drop {'table' if is_csv else 'view'} if exists {raw}")
     for t in (f"pnr_{table.name}", f"pseudo_{table.name}"):
         con.execute(f"drop table if exists {t}")
@@ -342,16 +493,40 @@ def load_partition(
     reports = []
     con.execute("begin transaction")
     try:
-        for table in TABLES.values():
-            report = load_table(con, landing_dir, partition_key, table, key, csv_dialect)
-            progress(f"loaded {report.file_name}: {report.rows_read} rows ({report.file_format}, sha256 {report.sha256[:12]}…)")
-            reports.append(report)
+        with spill_folder(con) as spill:
+            for table in TABLES.values():
+                report = load_table(con, landing_dir, partition_key, table, key, csv_dialect, spill)
+                progress(f"loaded {report.file_name}: {report.rows_read} rows ({report.file_format}, sha256 {report.sha256[:12]}…)")
+                reports.append(report)
         _record_files(con, partition_key, reports)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return reports
+
+
+@contextlib.contextmanager
+def spill_folder(con: duckdb.DuckDBPyConnection):
+    """<data root>/spill, owner-only, empty on entry and removed on exit.
+
+    It holds the UTF-8 copy of a Windows-1252 delivery (raw personnummer) for the seconds DuckDB
+    reads it. A copy left by a killed process is removed by the next load: the caller holds
+    the DuckDB file's single write lock, so no other load of this data root can be using it.
+    """
+    database = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    if database is None:  # an in-memory database (no data root): a private temporary folder
+        with tempfile.TemporaryDirectory(prefix="kpp-spill-") as folder:
+            yield Path(folder)
+        return
+    folder = Path(database).resolve().parent / SPILL_DIR_NAME
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o700)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _record_files(con, partition_key: str, reports: list[FileReport]) -> None:
