@@ -498,7 +498,7 @@ def load_partition(
                 report = load_table(con, landing_dir, partition_key, table, key, csv_dialect, spill)
                 progress(f"loaded {report.file_name}: {report.rows_read} rows ({report.file_format}, sha256 {report.sha256[:12]}…)")
                 reports.append(report)
-        _record_files(con, partition_key, reports)
+        _record_files(con, partition_key, reports, key.fingerprint)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -529,17 +529,22 @@ def spill_folder(con: duckdb.DuckDBPyConnection):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _record_files(con, partition_key: str, reports: list[FileReport]) -> None:
+def _record_files(con, partition_key: str, reports: list[FileReport], key_fingerprint: str) -> None:
+    """One row per file; key_fingerprint names the pseudonym key (published with the period's results)."""
     con.execute(
         f"create table if not exists {LANDING_SCHEMA}.input_files (partition_key varchar, table_name varchar, "
         "file_name varchar, sha256 varchar, file_format varchar, separator varchar, decimal_mark varchar, "
-        "encoding varchar, rows_read bigint, loaded_at timestamp)"
+        "encoding varchar, rows_read bigint, loaded_at timestamp, key_fingerprint varchar)"
     )
+    # a warehouse from before the fingerprint: its earlier loads keep NULL there
+    con.execute(f"alter table {LANDING_SCHEMA}.input_files add column if not exists key_fingerprint varchar")
     con.execute(f"delete from {LANDING_SCHEMA}.input_files where partition_key = ?", [partition_key])
     for r in reports:
         d = asdict(r)
         con.execute(
-            f"insert into {LANDING_SCHEMA}.input_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            f"insert into {LANDING_SCHEMA}.input_files by name select ? as partition_key, ? as table_name, ? as file_name, "
+            "? as sha256, ? as file_format, ? as separator, ? as decimal_mark, ? as encoding, ? as rows_read, "
+            "current_timestamp as loaded_at, ? as key_fingerprint",
             [partition_key, d["table_name"], d["file_name"], d["sha256"], d["file_format"], d["separator"],
-             d["decimal_mark"], d["encoding"], d["rows_read"]],
+             d["decimal_mark"], d["encoding"], d["rows_read"], key_fingerprint],
         )
