@@ -128,7 +128,10 @@ def _run_locked(period, data_root: str | None, csv_dialect: str) -> int:
     try:
         return _execute(root, period, instance, defs, set_console)
     finally:
-        prune(root, instance, period.key)
+        try:
+            prune(root, instance, period.key)
+        except OSError as exc:  # history left as it is never costs a run its result
+            _say(f"warning: could not prune old runs of {period.key}: {exc}")
 
 
 def _execute(root: DataRoot, period, instance, defs, set_console) -> int:

@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -124,13 +125,15 @@ def prune(root: DataRoot, instance, period_key: str) -> None:
     finished = [r for r in instance.get_runs(RunsFilter(tags={"dagster/partition": period_key})) if r.is_finished]
     for run in finished[keep:]:  # newest first
         instance.delete_run(run.run_id)
-    logs = sorted((root.path / "logs").glob(f"kpp-{period_key}-*.log"), reverse=True)  # names hold the start time
+    # names hold the start time (kpp-2025-H1-… is another period's than kpp-2025-…)
+    logs = sorted((p for p in (root.path / "logs").glob(f"kpp-{period_key}-*.log")
+                   if re.fullmatch(rf"kpp-{re.escape(period_key)}-[0-9]{{8}}-[0-9]{{6}}\.log", p.name)), reverse=True)
     for log in logs[keep:]:
         log.unlink(missing_ok=True)
     docs = root.path / "gx_docs" / period_key
     # <store>/<suite>/<run name>/<run time>/…: one run-name folder per gate and run
     for store in ("results", "validations"):
-        for suite in (docs / store).glob("*") if (docs / store).is_dir() else []:
+        for suite in (p for p in (docs / store).glob("*") if p.is_dir()):
             runs = sorted((p for p in suite.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
             for old in runs[keep:]:
                 shutil.rmtree(old, ignore_errors=True)
