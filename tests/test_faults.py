@@ -223,6 +223,24 @@ def test_a_header_named_twice_is_an_input_error(tmp_path):
         load(landing, tmp_path / "kpp.duckdb")
 
 
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    ("service_events.csv", "LAB,L1,1,", "LAB,L1,1" + "0" * 30 + ",",
+     "service_events.csv line 4, column quantity: the value '1" + "0" * 30 + "' is not plausible (1e12 or more)"),
+    ("ledger.csv", "2025-01,OH1,5010,200.00", "2025-01,OH1,5010,1" + "0" * 20,
+     "ledger.csv line 2, column amount: the value '1" + "0" * 20 + "' is not plausible (1e12 or more)"),
+    ("ledger.csv", "2025-01,OH1,5010,200.00", "2025-01,OH1,5010,1" + "0" * 30,
+     "ledger.csv line 2, column amount: cannot read '1" + "0" * 30 + "' as a decimal number"),
+])
+def test_values_beyond_any_region_are_input_errors(tmp_path, file, old, new, message):
+    landing = write_region(tmp_path / "landing")
+    text = (landing / file).read_text(encoding="utf-8")
+    assert old in text
+    (landing / file).write_text(text.replace(old, new, 1), encoding="utf-8", newline="")
+    with pytest.raises(InputError) as error:
+        load(landing, tmp_path / "kpp.duckdb")
+    assert message in str(error.value)
+
+
 @pytest.mark.parametrize("size", [1_000_000])
 def test_random_bytes_as_a_landing_file_name_the_file(tmp_path, size):
     landing = write_region(tmp_path / "landing")
@@ -338,3 +356,19 @@ def test_history_is_kept_for_the_last_runs_only(tmp_path, monkeypatch):
     monkeypatch.setenv("KPP_KEEP_RUNS", "0")
     with pytest.raises(DataRootError):
         prune(root, None, "2025")
+
+
+def test_status_says_whether_pseudonyms_are_comparable_with_last_year(tmp_path, monkeypatch):
+    from orchestration.status import key_lines
+
+    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
+    with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
+        con.execute("create schema published")
+        con.execute("create table published.input_files (partition_key varchar, key_fingerprint varchar)")
+        con.execute("insert into published.input_files values ('2024', 'aaaa'), ('2025', 'aaaa'), "
+                    "('2024-H1', 'bbbb'), ('2025-H1', 'cccc')")
+    assert key_lines(["2025", "2025-H1", "2026"]) == [
+        "2025: key aaaa, the same as 2024: patient pseudonyms are comparable",
+        "2025-H1: key cccc, 2024-H1 used bbbb: patient pseudonyms are NOT comparable with the previous year's",
+        "2026: no published results with a key fingerprint",
+    ]

@@ -64,6 +64,9 @@ _PERSONNUMMER_LIKE = re.compile(r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![
 # C0 and C1 control characters (NUL, escape, line feed inside a quoted value, ...): never in a register value
 _CONTROL = r"[\x00-\x1F\x7F-\x9F]"
 SPILL_DIR_NAME = "spill"
+# No amount (SEK), quantity, weight or key value of a region reaches this: a value beyond it is a
+# broken delivery, never a cost (the finer per service group limits are counted rejects in dbt).
+MAX_ABS_VALUE = 10**12
 
 
 def mask_personnummer(text: str) -> str:
@@ -358,6 +361,8 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             bad.append(f"({text} is not null and lower({text}) not in ({', '.join(map(_lit, col.allowed))}))")
         if col.non_negative:
             bad.append(f"coalesce({typed} < 0, false)")
+        if col.kind in ("amount", "decimal"):
+            bad.append(f"coalesce(abs({typed}) >= {MAX_ABS_VALUE}, false)")
         if bad:
             probes.append((col, f"min(case when {' or '.join(bad)} then {line} end)"))
     firsts = con.execute(f"select {', '.join(p for _, p in probes)} from {raw}").fetchone()
@@ -380,6 +385,11 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             f"select {', '.join(exprs[k][0] for k in table.key)} from {raw} where {line} = ?", [line_no]).fetchone())) if table.key else ""
         raise _fail_at(path, is_csv, line_no, col.name,
                        f"unknown value {shown}{' for ' + key if key else ''}; allowed: {', '.join(col.allowed)}.")
+    typed_value = con.execute(f"select {exprs[col.name][1]} from {raw} where {line} = ?", [line_no]).fetchone()[0]
+    if typed_value is not None and abs(typed_value) >= MAX_ABS_VALUE:
+        raise _fail_at(path, is_csv, line_no, col.name,
+                       f"the value {shown} is not plausible (1e12 or more); no amount, quantity, weight or key value "
+                       "of a region is that large (docs/data-protection.md, plausibility limits).")
     if col.non_negative and value.lstrip().startswith("-"):
         raise _fail_at(path, is_csv, line_no, col.name, f"negative value {shown}; it must be 0 or more.")
     raise _fail_at(path, is_csv, line_no, col.name, f"cannot read {shown} as {_EXPECTED[col.kind]}.")
