@@ -68,7 +68,7 @@ def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
         ).fetchall()]
         for table in tables:
             for step, check, expected, actual, detail in con.execute(
-                f"select step, check_name, expected, actual, detail from intermediate.{table} "
+                f"select step, check_name, expected, actual, detail from intermediate.{duckdb.ColumnExpression(table)} "
                 "where partition_key = ? and not passed and severity = 'error' order by check_name",
                 [partition_key],
             ).fetchall():
@@ -315,9 +315,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             return generate_data(args.size, args.year, args.data_root, args.seed, args.dirty)
         if args.command == "status":
+            from dagster import DagsterInstance
+
+            from orchestration.housekeeping import clear_stale_if_idle
             from orchestration.status import status_command
 
-            _prepare(args.data_root, (args.date or date.today()).year)
+            root = _prepare(args.data_root, (args.date or date.today()).year)
+            with DagsterInstance.get() as instance:
+                clear_stale_if_idle(root, instance, _say)
             return status_command(args.date, args.partition)
         if args.command == "explain":
             from orchestration.explain import explain_command

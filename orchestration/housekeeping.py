@@ -76,10 +76,16 @@ def check_warehouse(root: DataRoot) -> None:
 
     if not root.duckdb_path.exists():
         return
+    if not os.access(root.duckdb_path, os.R_OK | os.W_OK):
+        raise DataRootError(f"{root.duckdb_path} is not readable and writable by this user: run kpp as its owner "
+                            "(the warehouse is created owner-only).")
     try:
         duckdb.connect(str(root.duckdb_path)).close()
     except duckdb.IOException as exc:
         text = str(exc)
+        if "permission denied" in text.lower() or "read-only" in text.lower():
+            raise DataRootError(f"{root.duckdb_path} cannot be opened for writing (read-only disk or folder): run on a "
+                                "writable copy of the data root.") from None
         if "lock" in text.lower():
             raise DataRootError(f"{root.duckdb_path} is open in another process (a run started from the UI, a "
                                 "notebook or a database tool): close it, then run again.") from None
@@ -113,6 +119,23 @@ def clear_stale(root: DataRoot, instance, say: Callable[[str], None]) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def clear_stale_if_idle(root: DataRoot, instance, say: Callable[[str], None]) -> None:
+    """clear_stale for commands other than `kpp run` (`kpp status`): only while no run holds the lock."""
+    try:
+        fd = os.open(root.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # a read-only data root: nothing can have run here since
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return
+    try:
+        clear_stale(root, instance, say)
+    finally:
+        os.close(fd)
+
+
 def run_tags(root: DataRoot) -> dict[str, str]:
     return {CLI_TAG: "cli", DATA_ROOT_TAG: str(root.path)}
 
@@ -125,6 +148,7 @@ def prune(root: DataRoot, instance, period_key: str) -> None:
     finished = [r for r in instance.get_runs(RunsFilter(tags={"dagster/partition": period_key})) if r.is_finished]
     for run in finished[keep:]:  # newest first
         instance.delete_run(run.run_id)
+        shutil.rmtree(Path(instance.root_directory) / "storage" / run.run_id, ignore_errors=True)  # compute logs
     # names hold the start time (kpp-2025-H1-… is another period's than kpp-2025-…)
     logs = sorted((p for p in (root.path / "logs").glob(f"kpp-{period_key}-*.log")
                    if re.fullmatch(rf"kpp-{re.escape(period_key)}-[0-9]{{8}}-[0-9]{{6}}\.log", p.name)), reverse=True)

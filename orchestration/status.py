@@ -185,6 +185,8 @@ def key_lines(keys: list[str]) -> list[str]:
                     f"select partition_key, list(distinct key_fingerprint) from {PUBLISHED}.input_files group by 1"
                 ).fetchall()
             fingerprints = {k: {f for f in fs if f} for k, fs in fingerprints_rows}
+        except duckdb.IOException:
+            return ["key fingerprints not read: the warehouse is in use by a run, or not a DuckDB file"]
         except duckdb.Error:  # no published period yet, or a warehouse from before the fingerprint
             fingerprints = {}
     lines = []

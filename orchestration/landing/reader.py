@@ -59,8 +59,8 @@ class InputError(ValueError):
         super().__init__(mask_personnummer(message))
 
 
-# a personnummer as it may be written: YYYYMMDDNNNN or YYMMDDNNNN, with or without '-' or '+'
-_PERSONNUMMER_LIKE = re.compile(r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![0-9])")
+# a personnummer as it may be written: YYYYMMDDNNNN or YYMMDDNNNN, with or without '-', '+' or a blank
+_PERSONNUMMER_LIKE = re.compile(r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+ ]?[0-9]{4}(?![0-9])")
 # C0 and C1 control characters (NUL, escape, line feed inside a quoted value, ...): never in a register value
 _CONTROL = r"[\x00-\x1F\x7F-\x9F]"
 SPILL_DIR_NAME = "spill"
