@@ -372,3 +372,18 @@ def test_status_says_whether_pseudonyms_are_comparable_with_last_year(tmp_path, 
         "2025-H1: key cccc, 2024-H1 used bbbb: patient pseudonyms are NOT comparable with the previous year's",
         "2026: no published results with a key fingerprint",
     ]
+
+
+# bytes every one of which Windows-1252 defines, none forming UTF-8: read as text
+_JUNK = bytes(b for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D) and b < 0xC0 or b == 0x0A) * 4000
+_LONG_HEADER = b"\x01\x02" + bytes(range(0xA0, 0xC0)) * 100 + b"\n1\n"  # one 3 200-character 'column name'
+
+
+@pytest.mark.parametrize("content", [_JUNK, _LONG_HEADER], ids=["binary", "long_header"])
+def test_a_binary_file_that_decodes_as_windows_1252_is_named_briefly(tmp_path, content):
+    landing = write_region(tmp_path / "landing")
+    (landing / "accounts.csv").write_bytes(content)
+    with pytest.raises(InputError) as error:
+        load(landing, tmp_path / "kpp.duckdb")
+    message = str(error.value)
+    assert message.startswith("accounts.csv: ") and len(message) < 500 and message.isprintable()

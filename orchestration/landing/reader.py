@@ -279,6 +279,12 @@ def _read_csv(
     return dialect, names, sha
 
 
+def _shown_names(names: list[str], limit: int = 30) -> str:
+    """A header as the user can read it: a binary file's 'header' is shortened and escaped, not pasted."""
+    shown = [n if n.isprintable() and len(n) <= 40 else repr(n[:40]) + ("…" if len(n) > 40 else "") for n in names[:limit]]
+    return ", ".join(shown) + (f", … ({len(names)} columns)" if len(names) > limit else "")
+
+
 def _check_header(path: Path, names: list[str]) -> None:
     """A column named twice would be read from one of its copies (the ledger's amount twice: 1.5× the cost)."""
     seen: dict[str, int] = {}
@@ -432,7 +438,7 @@ def load_table(
         _check_header(path, [n.strip().lower() for n in names])
     missing = [c for c in table.required_columns if c not in source_columns]
     if missing:
-        raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {', '.join(source_columns)}.")
+        raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {_shown_names(list(source_columns))}.")
     exprs = {}
     is_null = {}
     for col in table.columns:
