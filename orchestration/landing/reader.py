@@ -350,15 +350,16 @@ def _fail_at(path: Path, is_csv: bool, line: int, column: str, message: str) -> 
 
 
 def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[str, str]], is_csv: bool,
-              is_null: dict[str, str] | None = None) -> None:
-    """Stop on the first unparseable, missing-required or unknown enumerated value, per column."""
+              is_null: dict[str, str] | None = None, text_sources: list[str] = ()) -> None:
+    """Stop on the first unparseable, missing-required or unknown enumerated value, per column,
+    or the first control character in any of the `text_sources` columns."""
     line = "__line"
     probes = []
     for col in table.columns:
         text, typed = exprs[col.name]
         # a typed (non-text) Parquet column is missing exactly when it is NULL: no text cast per row
         missing = (is_null or {}).get(col.name, f"{text} is null")
-        bad = [f"coalesce(regexp_matches({text}, {_lit(_CONTROL)}), false)"]
+        bad = []
         if col.required:
             bad.append(missing)
         if col.kind not in ("text", "personnummer"):
@@ -371,8 +372,20 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             bad.append(f"coalesce(abs({typed}) >= {MAX_ABS_VALUE}, false)")
         if bad:
             probes.append((col, f"min(case when {' or '.join(bad)} then {line} end)"))
-    firsts = con.execute(f"select {', '.join(p for _, p in probes)} from {raw}").fetchone()
+    # one regular expression per row over its text columns, not one per value (region scale)
+    control = (f"min(case when regexp_matches(concat({', '.join(text_sources)}), {_lit(_CONTROL)}) then {line} end)"
+               if text_sources else "null")
+    control_line, *firsts = con.execute(f"select {', '.join([control] + [p for _, p in probes])} from {raw}").fetchone()
     failures = [(line_no, col) for (col, _), line_no in zip(probes, firsts) if line_no is not None]
+    if control_line is not None and (not failures or control_line <= min(f[0] for f in failures)):
+        values = con.execute(f"select {', '.join(exprs[c.name][0] for c in table.columns)} from {raw} where {line} = ?",
+                             [control_line]).fetchone()
+        for col, value in zip(table.columns, values):
+            found = re.search(_CONTROL, value or "")
+            if found:
+                raise _fail_at(path, is_csv, control_line, col.name,
+                               f"the value holds a control character (U+{ord(found[0]):04X}) at position "
+                               f"{found.start() + 1}; text must not hold NUL, escape or line-break characters.")
     if not failures:
         return
     line_no, col = min(failures, key=lambda f: f[0])
@@ -381,11 +394,6 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
     if value is None:
         raise _fail_at(path, is_csv, line_no, col.name, "a value is required here but the field is empty.")
     shown = "<personnummer>" if col.kind == "personnummer" else repr(value)
-    control = re.search(_CONTROL, value)
-    if control:
-        raise _fail_at(path, is_csv, line_no, col.name,
-                       f"the value holds a control character (U+{ord(control[0]):04X}) at position {control.start() + 1}; "
-                       "text must not hold NUL, escape or line-break characters.")
     if col.allowed and value.lower() not in col.allowed:
         key = ", ".join(f"{k}={v}" for k, v in zip(table.key, con.execute(
             f"select {', '.join(exprs[k][0] for k in table.key)} from {raw} where {line} = ?", [line_no]).fetchone())) if table.key else ""
@@ -449,7 +457,9 @@ def load_table(
                 is_null[col.name] = f"{_q(src)} is null"
         else:
             exprs[col.name] = ("null", f"cast(null as {_SQL_TYPES.get(col.kind, 'VARCHAR')})")
-    _validate(con, path, table, raw, exprs, is_csv, is_null)
+    text_sources = [_q(source_columns[c.name][0]) for c in table.columns
+                    if c.name in source_columns and source_columns[c.name][1].upper() == "VARCHAR"]
+    _validate(con, path, table, raw, exprs, is_csv, is_null, text_sources)
     if table.key_is_reference:
         _check_reference_keys(con, path, table, raw, exprs, is_csv)
 
