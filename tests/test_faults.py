@@ -387,3 +387,17 @@ def test_a_binary_file_that_decodes_as_windows_1252_is_named_briefly(tmp_path, c
         load(landing, tmp_path / "kpp.duckdb")
     message = str(error.value)
     assert message.startswith("accounts.csv: ") and len(message) < 500 and message.isprintable()
+
+
+def test_a_quote_in_the_data_root_path_is_data_not_sql(tmp_path):
+    root = tmp_path / "it's"
+    landing = write_region(root / "landing")
+    events = landing / "service_events.csv"
+    with duckdb.connect() as con:  # Parquet is read through a view: its path is quoted by DuckDB itself
+        con.read_csv(str(events), all_varchar=True).write_parquet(str(landing / "service_events.parquet"))
+    events.unlink()
+    load(landing, root / "kpp.duckdb")
+    with duckdb.connect(str(root / "kpp.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from landing.service_events").fetchone() == (13,)
+        assert con.execute("select file_name from landing.input_files where table_name = 'service_events'").fetchone() == (
+            "service_events.parquet",)
