@@ -118,15 +118,12 @@ def _run_locked(period, data_root: str | None, csv_dialect: str) -> int:
 
     from dagster import DagsterInstance
 
-    from orchestration.definitions import defs
-    from orchestration.progress import set_console
-
     instance = DagsterInstance.get()
     clear_stale(root, instance, _say)
     _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}, "
          f"pseudonym key fingerprint {key.fingerprint}")
     try:
-        return _execute(root, period, instance, defs, set_console)
+        return _execute(root, period, instance)
     finally:
         try:
             prune(root, instance, period.key)
@@ -134,8 +131,11 @@ def _run_locked(period, data_root: str | None, csv_dialect: str) -> int:
             _say(f"warning: could not prune old runs of {period.key}: {exc}")
 
 
-def _execute(root: DataRoot, period, instance, defs, set_console) -> int:
+def _execute(root: DataRoot, period, instance) -> int:
+    """The period's job in this process, its output in the run log; a failure note when it fails."""
+    from orchestration.definitions import defs
     from orchestration.housekeeping import run_tags
+    from orchestration.progress import set_console
 
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

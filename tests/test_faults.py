@@ -401,3 +401,12 @@ def test_a_quote_in_the_data_root_path_is_data_not_sql(tmp_path):
         assert con.execute("select count(*) from landing.service_events").fetchone() == (13,)
         assert con.execute("select file_name from landing.input_files where table_name = 'service_events'").fetchone() == (
             "service_events.parquet",)
+
+
+def test_a_stray_byte_before_the_files_utf8_text_is_named_too(tmp_path):
+    landing = write_region(tmp_path / "landing")
+    edit_line(landing / "contacts.csv", 2, lambda line: line.replace(b",MED,", b",M\xd6D,", 1))  # Windows-1252 Ö
+    edit_line(landing / "contacts.csv", 8, lambda line: line.replace(b",MED,", ",MÖD,".encode(), 1))  # UTF-8 Ö
+    with pytest.raises(InputError, match=re.escape("contacts.csv line 2: byte 0xd6 is not UTF-8, but the rest of the "
+                                                   "file is UTF-8 (mixed encodings).")):
+        load(landing, tmp_path / "kpp.duckdb")

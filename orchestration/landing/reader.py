@@ -141,12 +141,15 @@ def _scan_encoding(path: Path) -> tuple[str, bool]:
             digest.update(chunk)
             if bad_line is None:
                 try:
-                    decoder.decode(chunk)
+                    # decoded text that is not ASCII holds real UTF-8 sequences (isascii is cheap)
+                    has_utf8 = has_utf8 or not decoder.decode(chunk).isascii()
                 except UnicodeDecodeError as exc:
                     bad_line = lines_before + exc.object[: exc.start].count(b"\n") + 1
                     bad_byte = exc.object[exc.start]
-            if not has_utf8 and _UTF8_SEQUENCE.search(chunk):
-                has_utf8 = True
+                    has_utf8 = (has_utf8 or not exc.object[: exc.start].isascii()
+                                or _UTF8_SEQUENCE.search(exc.object, exc.start) is not None)
+            elif not has_utf8:  # not UTF-8: is there UTF-8 text after the bad byte?
+                has_utf8 = _UTF8_SEQUENCE.search(chunk) is not None
             lines_before += chunk.count(b"\n")
     if bad_line is None:
         try:
