@@ -114,7 +114,7 @@ def _run_locked(period, data_root: str | None, csv_dialect: str) -> int:
     except MissingKeyError as exc:
         _say(f"error: {exc}")
         return EXIT_BAD_USAGE
-    check_warehouse(root)
+    check_warehouse(root)  # also: no other process has it open, so clear_stale may remove spill files
 
     from dagster import DagsterInstance
 
@@ -139,6 +139,7 @@ def _execute(root: DataRoot, period, instance) -> int:
 
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.touch()  # it exists when it is announced (a reader may open it at once)
     _say(f"dbt and Dagster output: {log_path}")
     set_console(_say)
     started = time.monotonic()

@@ -100,11 +100,13 @@ def _damaged(root: DataRoot) -> str:
             "its exports under exports/ are kept.")
 
 
-def clear_stale(root: DataRoot, instance, say: Callable[[str], None]) -> None:
+def clear_stale(root: DataRoot, instance, say: Callable[[str], None], spill_files: bool = True) -> None:
     """With the lock held no other `kpp run` of this data root is alive: its unfinished runs were killed.
 
-    They are marked failed (else `dagster dev`'s queue counts them as in progress for good), and
-    what a killed load left behind (DuckDB's spill files, the loader's spill folder) is removed.
+    They are marked failed (else `dagster dev`'s queue counts them as in progress for good). With
+    `spill_files`, what a killed load left behind (DuckDB's spill files, the loader's spill folder)
+    is removed too: only once the caller knows no process has the warehouse open (a run the UI
+    started takes no lock file).
     """
     from dagster import DagsterRunStatus, RunsFilter
 
@@ -114,7 +116,9 @@ def clear_stale(root: DataRoot, instance, say: Callable[[str], None]) -> None:
         instance.report_run_failed(run, message="kpp: the process of this run ended without finishing it (killed); "
                                                 "marked failed at the next kpp start.")
         say(f"marked the unfinished run {run.run_id[:8]} of {run.tags.get('dagster/partition', '?')} as failed (its process had ended)")
-    for folder in (root.duckdb_temp_dir, root.path / "spill"):
+    from orchestration.landing.reader import SPILL_DIR_NAME
+
+    for folder in (root.duckdb_temp_dir, root.path / SPILL_DIR_NAME) if spill_files else ():
         if folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -131,7 +135,7 @@ def clear_stale_if_idle(root: DataRoot, instance, say: Callable[[str], None]) ->
         os.close(fd)
         return
     try:
-        clear_stale(root, instance, say)
+        clear_stale(root, instance, say, spill_files=False)
     finally:
         os.close(fd)
 
