@@ -12,6 +12,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from orchestration.instance import prepare_instance
 from orchestration.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
 from orchestration.settings import DATA_ROOT_ENV, DataRoot
@@ -57,8 +59,6 @@ def _number(value: float) -> str:
 
 def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
     """The failed checks of the period's steps, read from the checks models (no personal data in them)."""
-    import duckdb
-
     if not root.duckdb_path.exists():
         return []
     lines = []
@@ -331,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
             return explain_command(args.data_root, args.contact_id, args.partition, args.ledger, args.limit)
     except ValueError as exc:
         _say(f"error: {exc}")
+        return EXIT_BAD_USAGE
+    except duckdb.Error as exc:  # a damaged or locked warehouse outside `kpp run`'s own check
+        _say(f"error: the warehouse could not be read ({str(exc).splitlines()[0]}); if kpp.duckdb is damaged, move it "
+             "away and run each period again (docs/data-protection.md).")
         return EXIT_BAD_USAGE
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
