@@ -201,8 +201,14 @@ def demo(data_root: str | None) -> int:
     root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
     # never touch a real delivery: every landing folder must be the generator's
     landing = root.path / "landing"
-    for folder in sorted(landing.iterdir()) if landing.is_dir() else []:
+    folders = sorted(p for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
+    for folder in folders:
         check_overwritable(folder)
+    # a warehouse or exports without generated landing folders are a real region's results
+    if root.path.is_dir() and any(root.path.iterdir()) and not any(is_generated(f) for f in folders):
+        _say(f"error: {root.path} is not empty and holds no generated demo data; the demo never writes into it. "
+             "Use an empty or new --data-root.")
+        return EXIT_BAD_USAGE
     if KEY_ENV not in os.environ and not os.environ.get(KEY_FILE_ENV):
         _say("demo: using the built-in demo pseudonymisation key (synthetic data only; never accepted for real data)")
     if not (is_generated(root.landing_dir("2025")) and is_generated(root.landing_dir("2025-H1"))):

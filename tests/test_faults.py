@@ -209,6 +209,13 @@ def test_demo_and_generate_never_touch_a_real_delivery(tmp_path, monkeypatch, ca
     assert main(["generate", "--data-root", str(tmp_path)]) == 2
     assert sorted(p.name for p in (tmp_path / "landing").rglob("*")) == before
     assert (delivery / "contacts.csv").read_text() == "contact_id,personnummer\nC1,191212121212\n"
+    # results of a real region whose landing folders were moved away
+    (delivery / "contacts.csv").unlink()
+    delivery.rmdir()
+    (tmp_path / "kpp.duckdb").write_bytes(b"results")
+    assert main(["demo", "--data-root", str(tmp_path)]) == 2
+    assert "is not empty and holds no generated demo data" in capsys.readouterr().err
+    assert (tmp_path / "kpp.duckdb").read_bytes() == b"results" and not (tmp_path / "landing" / "2025-H1").exists()
 
 
 # --- 3. bad input that would change numbers silently -------------------------------------------------------
