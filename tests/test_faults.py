@@ -8,7 +8,6 @@ writes to (stderr, failure note, run log, Dagster storage, temporary folders).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import stat
