@@ -229,6 +229,19 @@ def test_a_header_named_twice_is_an_input_error(tmp_path):
         load(landing, tmp_path / "kpp.duckdb")
 
 
+def test_a_parquet_column_named_twice_is_an_input_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    landing = write_region(tmp_path / "landing")
+    (landing / "ledger.csv").unlink()
+    pq.write_table(pa.table([pa.array(["2025-01"]), pa.array(["OH1"]), pa.array(["5010"]), pa.array(["200.00"]),
+                             pa.array(["100.00"])], names=["month", "cost_center", "account", "amount", "Amount"]),
+                   landing / "ledger.parquet")
+    with pytest.raises(InputError, match=re.escape("ledger.parquet schema: column amount appears twice (columns 4 and 5)")):
+        load(landing, tmp_path / "kpp.duckdb")
+
+
 @pytest.mark.parametrize(("file", "old", "new", "message"), [
     ("service_events.csv", "LAB,L1,1,", "LAB,L1,1" + "0" * 30 + ",",
      "service_events.csv line 4, column quantity: the value '1" + "0" * 30 + "' is not plausible (1e12 or more)"),

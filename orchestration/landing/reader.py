@@ -311,7 +311,8 @@ def _check_header(path: Path, names: list[str]) -> None:
     seen: dict[str, int] = {}
     for number, name in enumerate(names, start=1):
         if name in seen:
-            raise InputError(f"{path.name} line 1: column {name} appears twice (columns {seen[name]} and {number}); "
+            where = "line 1" if path.suffix == ".csv" else "schema"
+            raise InputError(f"{path.name} {where}: column {name} appears twice (columns {seen[name]} and {number}); "
                              "each column must occur once.")
         seen[name] = number
 
@@ -464,7 +465,10 @@ def load_table(
         names = _read_parquet(con, path, raw)
         types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
         source_columns = {n.strip().lower(): (n, types[n]) for n in names}
-        _check_header(path, [n.strip().lower() for n in names])
+        # the file's own names: DuckDB renames a second `amount` to `amount_1`
+        delivered = con.execute("select name from parquet_schema(?) where coalesce(num_children, 0) = 0",
+                                [str(path)]).fetchall()
+        _check_header(path, [n.strip().lower() for (n,) in delivered])
     missing = [c for c in table.required_columns if c not in source_columns]
     if missing:
         raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {_shown_names(list(source_columns))}.")
