@@ -34,8 +34,8 @@ import numpy as np
 
 from .accounts import _ACC_CODES, SPECIFIC_ACCOUNTS
 from .casemix import _CLINIC_CODES, _DRG_CODES, DRG_WEIGHTS
-from .marker import check_overwritable, mark
 from .ledger import TARGETS, _Ledger, _month_labels, _solve_k
+from .marker import check_overwritable, mark
 from .organisation import _Structure
 from .patients import _Patients
 from .production import _Calendar, _World
