@@ -20,7 +20,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import duckdb
 
@@ -132,7 +132,20 @@ def _sha256(path: Path) -> tuple[str, tuple]:
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
-def _scan_encoding(path: Path) -> tuple[str, bool, tuple]:
+# every byte but the C0 controls other than line ends, and DEL: deleting these leaves the control bytes
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b < 0x20 and b not in b"\r\n" or b == 0x7F))
+
+
+class _Scan(NamedTuple):
+    sha256: str
+    is_utf8: bool
+    identity: tuple
+    # a control byte, a quote (a line break may hide in a quoted value) or a C1 lead byte: the
+    # per-row control-character probe in SQL is needed (a file without any skips it)
+    may_hold_control: bool
+
+
+def _scan_encoding(path: Path) -> _Scan:
     """One pass over the bytes: SHA-256, whether the file is UTF-8, and the identity of the file read.
 
     A file that is not UTF-8 is read as Windows-1252 only if it holds no UTF-8 text at all:
@@ -142,7 +155,7 @@ def _scan_encoding(path: Path) -> tuple[str, bool, tuple]:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     bad_line = None
-    has_utf8 = False
+    has_utf8 = may_hold_control = False
     lines_before = 0
     with path.open("rb") as handle:
         identity = _identity(os.fstat(handle.fileno()))
@@ -159,6 +172,8 @@ def _scan_encoding(path: Path) -> tuple[str, bool, tuple]:
                                 or _UTF8_SEQUENCE.search(exc.object, exc.start) is not None)
             elif not has_utf8:  # not UTF-8: is there UTF-8 text after the bad byte?
                 has_utf8 = _UTF8_SEQUENCE.search(chunk) is not None
+            if not may_hold_control:
+                may_hold_control = bool(chunk.translate(None, _NOT_CONTROL_BYTES)) or b'"' in chunk or b"\xc2" in chunk
             lines_before += chunk.count(b"\n")
     if bad_line is None:
         try:
@@ -170,7 +185,7 @@ def _scan_encoding(path: Path) -> tuple[str, bool, tuple]:
             f"{path.name} line {bad_line}: byte 0x{bad_byte:02x} is not UTF-8, but the rest of the file is UTF-8 "
             "(mixed encodings). Export the whole file again as UTF-8."
         )
-    return digest.hexdigest(), bad_line is None, identity
+    return _Scan(digest.hexdigest(), bad_line is None, identity, may_hold_control)
 
 
 def _transcode(path: Path, target: Path, expected_sha: str) -> None:
@@ -259,13 +274,14 @@ def detect_dialect(header_line: str, encoding: str, configured: str = "auto") ->
 
 def _read_csv(
     con: duckdb.DuckDBPyConnection, path: Path, raw: str, csv_dialect: str, spill: Path
-) -> tuple[Dialect, list[str], str]:
-    """Read the file into temp table `raw` (all text); returns its dialect, header and SHA-256.
+) -> tuple[Dialect, list[str], str, bool]:
+    """Read the file into temp table `raw` (all text); returns its dialect, header, SHA-256 and
+    whether a value may hold a control character.
 
     The SHA-256 is of the bytes loaded: a Windows-1252 file is hashed again while it is
     transcoded, a UTF-8 file is checked to be the file hashed after DuckDB read it.
     """
-    sha, is_utf8, identity = _scan_encoding(path)
+    sha, is_utf8, identity, may_hold_control = _scan_encoding(path)
     encoding = "utf-8" if is_utf8 else "cp1252"
     source = path
     if not is_utf8:
@@ -297,7 +313,7 @@ def _read_csv(
             source.unlink(missing_ok=True)
     if is_utf8:
         _check_unchanged(path, identity)
-    return dialect, names, sha
+    return dialect, names, sha, may_hold_control
 
 
 def _shown_names(names: list[str], limit: int = 30) -> str:
@@ -457,10 +473,11 @@ def load_table(
     raw = f"raw_{table.name}"
     is_csv = path.suffix == ".csv"
     if is_csv:
-        dialect, names, sha = _read_csv(con, path, raw, csv_dialect, spill)
+        dialect, names, sha, may_hold_control = _read_csv(con, path, raw, csv_dialect, spill)
         source_columns = {name: (f"c{i}", "VARCHAR") for i, name in enumerate(names)}
     else:
         sha, identity = _sha256(path)
+        may_hold_control = True  # compressed: only the values can tell
         dialect = Dialect("", ".", "parquet")  # text numbers in Parquet use a decimal point
         names = _read_parquet(con, path, raw)
         types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
@@ -482,8 +499,8 @@ def load_table(
                 is_null[col.name] = f"{_q(src)} is null"
         else:
             exprs[col.name] = ("null", f"cast(null as {_SQL_TYPES.get(col.kind, 'VARCHAR')})")
-    text_sources = [_q(source_columns[c.name][0]) for c in table.columns
-                    if c.name in source_columns and source_columns[c.name][1].upper() == "VARCHAR"]
+    text_sources = [_q(source_columns[c.name][0]) for c in table.columns if may_hold_control
+                    and c.name in source_columns and source_columns[c.name][1].upper() == "VARCHAR"]
     _validate(con, path, table, raw, exprs, is_csv, is_null, text_sources)
     if table.key_is_reference:
         _check_reference_keys(con, path, table, raw, exprs, is_csv)
