@@ -104,9 +104,10 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
 
 
 def _run_locked(period, data_root: str | None, csv_dialect: str) -> int:
-    from orchestration.housekeeping import check_warehouse, clear_stale, prune
+    from orchestration.housekeeping import check_warehouse, clear_stale, keep_runs, prune
     from orchestration.landing.pseudonym import MissingKeyError, demo_key_allowed, resolve_key
 
+    keep_runs()  # a bad KPP_KEEP_RUNS stops the run before it starts, not after it succeeded
     root = _prepare(data_root, period.year)
     os.environ["KPP_CSV_DIALECT"] = csv_dialect
     try:
