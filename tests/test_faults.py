@@ -186,6 +186,22 @@ def test_the_fingerprint_names_the_key_without_showing_it(monkeypatch):
     assert resolve_key().fingerprint != fingerprint
 
 
+def test_status_says_whether_pseudonyms_are_comparable_with_last_year(tmp_path, monkeypatch):
+    from orchestration.status import key_lines
+
+    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
+    with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
+        con.execute("create schema published")
+        con.execute("create table published.input_files (partition_key varchar, key_fingerprint varchar)")
+        con.execute("insert into published.input_files values ('2024', 'aaaa'), ('2025', 'aaaa'), "
+                    "('2024-H1', 'bbbb'), ('2025-H1', 'cccc')")
+    assert key_lines(["2025", "2025-H1", "2026"]) == [
+        "2025: key aaaa, the same as 2024: patient pseudonyms are comparable",
+        "2025-H1: key cccc, 2024-H1 used bbbb: patient pseudonyms are NOT comparable with the previous year's",
+        "2026: no published results with a key fingerprint",
+    ]
+
+
 def test_the_demo_key_only_in_the_demo_on_generated_data(tmp_path, monkeypatch):
     from orchestration.landing.pseudonym import demo_key_allowed
 
@@ -266,12 +282,49 @@ def test_values_beyond_any_region_are_input_errors(tmp_path, file, old, new, mes
     assert message in str(error.value)
 
 
-@pytest.mark.parametrize("size", [1_000_000])
-def test_random_bytes_as_a_landing_file_name_the_file(tmp_path, size):
+def test_random_bytes_as_a_landing_file_name_the_file(tmp_path):
     landing = write_region(tmp_path / "landing")
-    (landing / "service_events.csv").write_bytes(os.urandom(size))
+    (landing / "service_events.csv").write_bytes(os.urandom(1_000_000))  # the 200 MB, smaller
     with pytest.raises(InputError, match=r"^service_events\.csv line \d+: byte 0x[0-9a-f]{2} is (not UTF-8|neither)"):
         load(landing, tmp_path / "kpp.duckdb")
+
+
+def test_a_stray_byte_before_the_files_utf8_text_is_named_too(tmp_path):
+    landing = write_region(tmp_path / "landing")
+    edit_line(landing / "contacts.csv", 2, lambda line: line.replace(b",MED,", b",M\xd6D,", 1))  # Windows-1252 Ö
+    edit_line(landing / "contacts.csv", 8, lambda line: line.replace(b",MED,", ",MÖD,".encode(), 1))  # UTF-8 Ö
+    with pytest.raises(InputError, match=re.escape("contacts.csv line 2: byte 0xd6 is not UTF-8, but the rest of the "
+                                                   "file is UTF-8 (mixed encodings).")):
+        load(landing, tmp_path / "kpp.duckdb")
+
+
+# bytes every one of which Windows-1252 defines, none forming UTF-8: read as text
+_JUNK = bytes(b for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D) and b < 0xC0 or b == 0x0A) * 4000
+_LONG_HEADER = b"\x01\x02" + bytes(range(0xA0, 0xC0)) * 100 + b"\n1\n"  # one 3 200-character 'column name'
+
+
+@pytest.mark.parametrize("content", [_JUNK, _LONG_HEADER], ids=["binary", "long_header"])
+def test_a_binary_file_that_decodes_as_windows_1252_is_named_briefly(tmp_path, content):
+    landing = write_region(tmp_path / "landing")
+    (landing / "accounts.csv").write_bytes(content)
+    with pytest.raises(InputError) as error:
+        load(landing, tmp_path / "kpp.duckdb")
+    message = str(error.value)
+    assert message.startswith("accounts.csv: ") and len(message) < 500 and message.isprintable()
+
+
+def test_a_quote_in_the_data_root_path_is_data_not_sql(tmp_path):
+    root = tmp_path / "it's"
+    landing = write_region(root / "landing")
+    events = landing / "service_events.csv"
+    with duckdb.connect() as con:  # Parquet is read through a view: its path is quoted by DuckDB itself
+        con.read_csv(str(events), all_varchar=True).write_parquet(str(landing / "service_events.parquet"))
+    events.unlink()
+    load(landing, root / "kpp.duckdb")
+    with duckdb.connect(str(root / "kpp.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from landing.service_events").fetchone() == (13,)
+        assert con.execute("select file_name from landing.input_files where table_name = 'service_events'").fetchone() == (
+            "service_events.parquet",)
 
 
 def test_a_file_replaced_while_it_is_loaded_is_an_error(tmp_path, monkeypatch):
@@ -381,57 +434,3 @@ def test_history_is_kept_for_the_last_runs_only(tmp_path, monkeypatch):
     monkeypatch.setenv("KPP_KEEP_RUNS", "0")
     with pytest.raises(DataRootError):
         prune(root, None, "2025")
-
-
-def test_status_says_whether_pseudonyms_are_comparable_with_last_year(tmp_path, monkeypatch):
-    from orchestration.status import key_lines
-
-    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
-    with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
-        con.execute("create schema published")
-        con.execute("create table published.input_files (partition_key varchar, key_fingerprint varchar)")
-        con.execute("insert into published.input_files values ('2024', 'aaaa'), ('2025', 'aaaa'), "
-                    "('2024-H1', 'bbbb'), ('2025-H1', 'cccc')")
-    assert key_lines(["2025", "2025-H1", "2026"]) == [
-        "2025: key aaaa, the same as 2024: patient pseudonyms are comparable",
-        "2025-H1: key cccc, 2024-H1 used bbbb: patient pseudonyms are NOT comparable with the previous year's",
-        "2026: no published results with a key fingerprint",
-    ]
-
-
-# bytes every one of which Windows-1252 defines, none forming UTF-8: read as text
-_JUNK = bytes(b for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D) and b < 0xC0 or b == 0x0A) * 4000
-_LONG_HEADER = b"\x01\x02" + bytes(range(0xA0, 0xC0)) * 100 + b"\n1\n"  # one 3 200-character 'column name'
-
-
-@pytest.mark.parametrize("content", [_JUNK, _LONG_HEADER], ids=["binary", "long_header"])
-def test_a_binary_file_that_decodes_as_windows_1252_is_named_briefly(tmp_path, content):
-    landing = write_region(tmp_path / "landing")
-    (landing / "accounts.csv").write_bytes(content)
-    with pytest.raises(InputError) as error:
-        load(landing, tmp_path / "kpp.duckdb")
-    message = str(error.value)
-    assert message.startswith("accounts.csv: ") and len(message) < 500 and message.isprintable()
-
-
-def test_a_quote_in_the_data_root_path_is_data_not_sql(tmp_path):
-    root = tmp_path / "it's"
-    landing = write_region(root / "landing")
-    events = landing / "service_events.csv"
-    with duckdb.connect() as con:  # Parquet is read through a view: its path is quoted by DuckDB itself
-        con.read_csv(str(events), all_varchar=True).write_parquet(str(landing / "service_events.parquet"))
-    events.unlink()
-    load(landing, root / "kpp.duckdb")
-    with duckdb.connect(str(root / "kpp.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from landing.service_events").fetchone() == (13,)
-        assert con.execute("select file_name from landing.input_files where table_name = 'service_events'").fetchone() == (
-            "service_events.parquet",)
-
-
-def test_a_stray_byte_before_the_files_utf8_text_is_named_too(tmp_path):
-    landing = write_region(tmp_path / "landing")
-    edit_line(landing / "contacts.csv", 2, lambda line: line.replace(b",MED,", b",M\xd6D,", 1))  # Windows-1252 Ö
-    edit_line(landing / "contacts.csv", 8, lambda line: line.replace(b",MED,", ",MÖD,".encode(), 1))  # UTF-8 Ö
-    with pytest.raises(InputError, match=re.escape("contacts.csv line 2: byte 0xd6 is not UTF-8, but the rest of the "
-                                                   "file is UTF-8 (mixed encodings).")):
-        load(landing, tmp_path / "kpp.duckdb")
