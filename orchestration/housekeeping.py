@@ -112,7 +112,13 @@ def clear_stale(root: DataRoot, instance, say: Callable[[str], None], spill_file
 
     unfinished = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.NOT_STARTED,
                   DagsterRunStatus.CANCELING]
-    for run in instance.get_runs(RunsFilter(statuses=unfinished, tags={CLI_TAG: "cli", DATA_ROOT_TAG: str(root.path)})):
+    ours = run_tags(root)
+    for run in instance.get_runs(RunsFilter(statuses=unfinished)):
+        # this data root's CLI runs; and in-process runs without our tags (no code location: not the UI's), which
+        # an earlier kpp started before it tagged its runs
+        if not (all(run.tags.get(k) == v for k, v in ours.items())
+                or (CLI_TAG not in run.tags and run.remote_job_origin is None)):
+            continue
         instance.report_run_failed(run, message="kpp: the process of this run ended without finishing it (killed); "
                                                 "marked failed at the next kpp start.")
         say(f"marked the unfinished run {run.run_id[:8]} of {run.tags.get('dagster/partition', '?')} as failed (its process had ended)")

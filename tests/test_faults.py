@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from orchestration.housekeeping import DataRootError, clear_stale, exclusive, prune, run_tags
+from orchestration.housekeeping import CLI_TAG, DATA_ROOT_TAG, DataRootError, clear_stale, exclusive, prune, run_tags
 from orchestration.landing import reader
 from orchestration.landing.pseudonym import DEMO_ENV, DEMO_KEY, KEY_ENV, KEY_FILE_ENV, MissingKeyError, resolve_key
 from orchestration.landing.reader import InputError, load_partition
@@ -395,15 +395,21 @@ def test_runs_of_a_killed_process_are_marked_failed_at_the_next_start(tmp_path):
     with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
         killed = DagsterRun(job_name="kpp_period", run_id="killed-run", status=DagsterRunStatus.STARTED,
                             tags=run_tags(root) | {"dagster/partition": "2025"})
-        ui_run = DagsterRun(job_name="kpp_period", run_id="ui-run", status=DagsterRunStatus.STARTED, tags={})
+        other_root = DagsterRun(job_name="kpp_period", run_id="other-root", status=DagsterRunStatus.STARTED,
+                                tags={CLI_TAG: "cli", DATA_ROOT_TAG: "/elsewhere"})
+        untagged = DagsterRun(job_name="kpp_period", run_id="untagged-run", status=DagsterRunStatus.STARTED, tags={})
         instance.add_run(killed)
-        instance.add_run(ui_run)
+        instance.add_run(other_root)
+        instance.add_run(untagged)
         (tmp_path / "spill").mkdir()
         messages = []
         clear_stale(root, instance, messages.append)
         assert instance.get_run_by_id("killed-run").status == DagsterRunStatus.FAILURE
-        assert instance.get_run_by_id("ui-run").status == DagsterRunStatus.STARTED  # not the CLI's
-        assert messages == ["marked the unfinished run killed-r of 2025 as failed (its process had ended)"]
+        assert instance.get_run_by_id("other-root").status == DagsterRunStatus.STARTED  # another data root's
+        # an in-process run (no code location, so not the UI's) of a kpp that did not tag its runs yet
+        assert instance.get_run_by_id("untagged-run").status == DagsterRunStatus.FAILURE
+        assert sorted(messages) == ["marked the unfinished run killed-r of 2025 as failed (its process had ended)",
+                                    "marked the unfinished run untagged of ? as failed (its process had ended)"]
         assert not (tmp_path / "spill").exists()
 
 
