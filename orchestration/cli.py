@@ -12,6 +12,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from orchestration.instance import prepare_instance
 from orchestration.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
 from orchestration.settings import DATA_ROOT_ENV, DataRoot
@@ -26,10 +28,21 @@ def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def _data_root(data_root: str | None) -> DataRoot:
+    from orchestration.housekeeping import DataRootError
+
+    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+    try:
+        root.path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataRootError(f"cannot create the data root {root.path} ({exc.strerror}): give a --data-root this user "
+                            "may write to.") from None
+    return root
+
+
 def _prepare(data_root: str | None, year: int) -> DataRoot:
     """Environment for one process: data root, partition range covering `year`, Dagster instance home."""
-    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
-    root.path.mkdir(parents=True, exist_ok=True)
+    root = _data_root(data_root)
     root.export_environment()
     # widen the partition range to the requested year before the definitions are imported
     first, last = configured_years()
@@ -46,8 +59,6 @@ def _number(value: float) -> str:
 
 def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
     """The failed checks of the period's steps, read from the checks models (no personal data in them)."""
-    import duckdb
-
     if not root.duckdb_path.exists():
         return []
     lines = []
@@ -57,7 +68,7 @@ def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
         ).fetchall()]
         for table in tables:
             for step, check, expected, actual, detail in con.execute(
-                f"select step, check_name, expected, actual, detail from intermediate.{table} "
+                f"select step, check_name, expected, actual, detail from intermediate.{duckdb.ColumnExpression(table)} "
                 "where partition_key = ? and not passed and severity = 'error' order by check_name",
                 [partition_key],
             ).fetchall():
@@ -84,27 +95,52 @@ def _error_text(error) -> str:
 
 
 def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto") -> int:
+    from orchestration.housekeeping import exclusive
+
     period = period_for_key(partition_key)
+    root = _data_root(data_root)
+    with exclusive(root, period.key, _say):
+        return _run_locked(period, data_root, csv_dialect)
+
+
+def _run_locked(period, data_root: str | None, csv_dialect: str) -> int:
+    from orchestration.housekeeping import check_warehouse, clear_stale, keep_runs, prune
+    from orchestration.landing.pseudonym import MissingKeyError, demo_key_allowed, resolve_key
+
+    keep_runs()  # a bad KPP_KEEP_RUNS stops the run before it starts, not after it succeeded
     root = _prepare(data_root, period.year)
     os.environ["KPP_CSV_DIALECT"] = csv_dialect
-
-    from orchestration.landing.pseudonym import MissingKeyError, resolve_key
-
     try:
-        resolve_key()
+        key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(period.key)))
     except MissingKeyError as exc:
         _say(f"error: {exc}")
         return EXIT_BAD_USAGE
+    check_warehouse(root)  # also: no other process has it open, so clear_stale may remove spill files
 
     from dagster import DagsterInstance
 
+    instance = DagsterInstance.get()
+    clear_stale(root, instance, _say)
+    _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}, "
+         f"pseudonym key fingerprint {key.fingerprint}")
+    try:
+        return _execute(root, period, instance)
+    finally:
+        try:
+            prune(root, instance, period.key)
+        except OSError as exc:  # history left as it is never costs a run its result
+            _say(f"warning: could not prune old runs of {period.key}: {exc}")
+
+
+def _execute(root: DataRoot, period, instance) -> int:
+    """The period's job in this process, its output in the run log; a failure note when it fails."""
     from orchestration.definitions import defs
+    from orchestration.housekeeping import run_tags
     from orchestration.progress import set_console
 
-    _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}")
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_path.touch()  # exists once named, for whoever follows it from the first line on
+    log_path.touch()  # it exists when it is announced (a reader may open it at once)
     _say(f"dbt and Dagster output: {log_path}")
     set_console(_say)
     started = time.monotonic()
@@ -112,7 +148,8 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         result = defs.resolve_job_def("kpp_period").execute_in_process(
             partition_key=period.key,
-            instance=DagsterInstance.get(),
+            instance=instance,
+            tags=run_tags(root),
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
@@ -158,20 +195,34 @@ def _print_summary(summary: dict) -> None:
 
 
 def demo(data_root: str | None) -> int:
-    from orchestration.landing.pseudonym import DEMO_KEY, KEY_ENV
+    from orchestration.landing.pseudonym import DEMO_ENV, KEY_ENV, KEY_FILE_ENV
     from orchestration.synthetic.generator import generate
+    from orchestration.synthetic.marker import check_overwritable, is_generated
 
     root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
-    if KEY_ENV not in os.environ:
-        os.environ[KEY_ENV] = DEMO_KEY.decode()
-        _say("demo: using the built-in demo pseudonymisation key (synthetic data only; set KPP_PSEUDONYM_KEY for real data)")
-    if not (root.landing_dir("2025").is_dir() and root.landing_dir("2025-H1").is_dir()):
+    # never touch a real delivery: every landing folder must be the generator's
+    landing = root.path / "landing"
+    folders = sorted(p for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
+    for folder in folders:
+        check_overwritable(folder)
+    # a warehouse or exports without generated landing folders are a real region's results
+    if root.path.is_dir() and any(root.path.iterdir()) and not any(is_generated(f) for f in folders):
+        _say(f"error: {root.path} is not empty and holds no generated demo data; the demo never writes into it. "
+             "Use an empty or new --data-root.")
+        return EXIT_BAD_USAGE
+    if KEY_ENV not in os.environ and not os.environ.get(KEY_FILE_ENV):
+        _say("demo: using the built-in demo pseudonymisation key (synthetic data only; never accepted for real data)")
+    if not (is_generated(root.landing_dir("2025")) and is_generated(root.landing_dir("2025-H1"))):
         _say(f"demo: generating the demo region (two hospitals, year 2025) in {root.path / 'landing'}")
         generate("demo", 2025, root.path, progress=lambda m: _say(f"demo: {m}"))
-    for key in ("2025-H1", "2025"):
-        code = run_period(key, str(root.path))
-        if code:
-            return code
+    os.environ[DEMO_ENV] = "1"  # read by the landing step of these runs only
+    try:
+        for key in ("2025-H1", "2025"):
+            code = run_period(key, str(root.path))
+            if code:
+                return code
+    finally:
+        os.environ.pop(DEMO_ENV, None)
     return 0
 
 
@@ -262,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # exports, the warehouse, logs and the Dagster storage hold health data: owner only
+    os.umask(0o077)
     try:
         if args.command == "run":
             return run_period(args.partition, args.data_root, args.csv_dialect)
@@ -270,9 +323,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             return generate_data(args.size, args.year, args.data_root, args.seed, args.dirty)
         if args.command == "status":
+            from dagster import DagsterInstance
+
+            from orchestration.housekeeping import clear_stale_if_idle
             from orchestration.status import status_command
 
-            _prepare(args.data_root, (args.date or date.today()).year)
+            root = _prepare(args.data_root, (args.date or date.today()).year)
+            with DagsterInstance.get() as instance:
+                clear_stale_if_idle(root, instance, _say)
             return status_command(args.date, args.partition)
         if args.command == "explain":
             from orchestration.explain import explain_command
@@ -280,6 +338,15 @@ def main(argv: list[str] | None = None) -> int:
             return explain_command(args.data_root, args.contact_id, args.partition, args.ledger, args.limit)
     except ValueError as exc:
         _say(f"error: {exc}")
+        return EXIT_BAD_USAGE
+    except duckdb.Error as exc:  # a damaged or locked warehouse outside `kpp run`'s own check
+        _say(f"error: the warehouse could not be read ({str(exc).splitlines()[0]}); if kpp.duckdb is damaged, move it "
+             "away and run each period again (docs/data-protection.md).")
+        return EXIT_BAD_USAGE
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        _say(f"error: {exc.strerror or exc}:{where}; check that the data root is on a writable disk with free space "
+             "and that this user owns it.")
         return EXIT_BAD_USAGE
     return EXIT_BAD_USAGE
 

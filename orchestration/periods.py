@@ -12,7 +12,8 @@ from datetime import date
 
 FIRST_YEAR_ENV = "KPP_FIRST_YEAR"
 LAST_YEAR_ENV = "KPP_LAST_YEAR"
-_KEY = re.compile(r"^(?P<year>\d{4})(?P<half>-H1)?$")
+# ASCII digits only and no trailing newline: `\d` would take "２０２５", `$` would take "2025\n"
+_KEY = re.compile(r"(?P<year>[0-9]{4})(?P<half>-H1)?")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Period:
 
 
 def period_for_key(key: str) -> Period:
-    match = _KEY.match(key)
+    match = _KEY.fullmatch(key)
     if not match:
         raise ValueError(f"{key!r} is not a KPP period: use YYYY-H1 (temp KPP) or YYYY (full-year KPP), e.g. 2025-H1 or 2025.")
     return Period(key, int(match["year"]), bool(match["half"]))

@@ -86,4 +86,4 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) ->
     published = columns(con, PUBLISHED, table)
     for name, data_type in columns(con, schema, table).items():
         if name not in published:
-            con.execute(f'alter table {PUBLISHED}.{table} add column "{name}" {data_type}')
+            con.execute(f"alter table {PUBLISHED}.{table} add column {duckdb.ColumnExpression(name)} {data_type}")

@@ -163,6 +163,48 @@ def render(statuses: list[MilestoneStatus], as_of: date, instance_home: str) -> 
     return "\n".join(out)
 
 
+def previous_period(key: str) -> str:
+    """The same kind of period a year earlier: SKR compares a year's pseudonyms with the previous year's."""
+    period = period_for_key(key)
+    return f"{period.year - 1}-H1" if period.is_half_year else f"{period.year - 1}"
+
+
+def key_lines(keys: list[str]) -> list[str]:
+    """Whether each period's published pseudonyms are comparable with the previous year's: same key fingerprint."""
+    import duckdb
+
+    from orchestration.publish import PUBLISHED
+    from orchestration.settings import DataRoot
+
+    path = DataRoot.from_env().duckdb_path
+    fingerprints: dict[str, set[str]] = {}
+    if path.exists():
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                fingerprints_rows = con.execute(
+                    f"select partition_key, list(distinct key_fingerprint) from {PUBLISHED}.input_files group by 1"
+                ).fetchall()
+            fingerprints = {k: {f for f in fs if f} for k, fs in fingerprints_rows}
+        except duckdb.IOException:
+            return ["key fingerprints not read: the warehouse is in use by a run, or not a DuckDB file"]
+        except duckdb.Error:  # no published period yet, or a warehouse from before the fingerprint
+            fingerprints = {}
+    lines = []
+    for key in keys:
+        before = previous_period(key)
+        now, then = fingerprints.get(key), fingerprints.get(before)
+        if not now:
+            lines.append(f"{key}: no published results with a key fingerprint")
+        elif not then:
+            lines.append(f"{key}: key {', '.join(sorted(now))}; {before} has no published results with a key fingerprint")
+        elif now == then and len(now) == 1:
+            lines.append(f"{key}: key {next(iter(now))}, the same as {before}: patient pseudonyms are comparable")
+        else:
+            lines.append(f"{key}: key {', '.join(sorted(now))}, {before} used {', '.join(sorted(then))}: "
+                         "patient pseudonyms are NOT comparable with the previous year's")
+    return lines
+
+
 def status_command(as_of: date | None, partitions: list[str] | None) -> int:
     """Prints the calendar of `partitions` (default: the current cycles); DAGSTER_HOME must be set up."""
     from orchestration.definitions import defs
@@ -175,4 +217,7 @@ def status_command(as_of: date | None, partitions: list[str] | None) -> int:
     with DagsterInstance.get() as instance:
         statuses = [s for key in keys for s in milestone_statuses(instance, asset_graph, key, as_of)]
         print(render(statuses, as_of, instance.root_directory))
+    print("\nPseudonym key (samma krypteringsnyckel som föregående år):")
+    for line in key_lines(keys):
+        print(f"  {line}")
     return 0

@@ -218,13 +218,15 @@ COUNTED = [
              "E25,C99X,,2025-03-10 10:00,OPD,BES,1,",  # 21: unknown contact
              "E26,C11,,2025-04-10 10:00,OPD,BES,1,",  # 22: the contact with a wrong check digit
              "E27,C12,,2025-04-11 10:00,OPD,BES,1,",  # 23: the contact with a reserve number
-             f"E28,,{P2},2025-06-20 10:00,LAB,L1,1,"),  # 24: no contact of P2 within 3 days
+             f"E28,,{P2},2025-06-20 10:00,LAB,L1,1,",  # 24: no contact of P2 within 3 days
+             "E29,C2,,2025-03-10 10:00,LAB,L1,200000,"),  # 25: above the lab group's 100 000 (seeds/service_groups.csv)
     # specific_costs.csv: 4 rows, then line 6 on
     appended("specific_costs.csv",
              "S1,C1,,2025-02-03 10:00,WARD,5041,100,Skruv",  # 6: duplicate id
              "S10,C1,,2025-02-03 10:00,WARD,5020,100,Läkemedel",  # 7: account not specific
              "S11,C1,,2025-02-03 10:00,WARD,5041,-250,Kreditering",  # 8: negative amount
-             "S12,C1,,2026-01-15 10:00,WARD,5041,400,Implantat"),  # 9: outside the period
+             "S12,C1,,2026-01-15 10:00,WARD,5041,400,Implantat",  # 9: outside the period
+             "S13,C1,,2025-02-03 10:00,WARD,5041,500000000,Implantat"),  # 10: 500 MSEK, above max_specific_amount
     appended("ledger.csv", "2019-01,WARD,5010,12345.00"),  # line 69: outside the period
 ]
 
@@ -248,6 +250,8 @@ REJECTS = [
     ("duplicate_specific_cost_id", ("specific_costs.csv", 6, "S1", "duplicate_specific_cost_id")),
     ("specific_cost_on_non_specific_account", ("specific_costs.csv", 7, "S10", "account_not_specific")),
     ("negative_specific_cost", ("specific_costs.csv", 8, "S11", "non_positive_amount")),
+    ("implausible_quantity", ("service_events.csv", 25, "E29", "implausible_quantity")),
+    ("implausible_specific_cost", ("specific_costs.csv", 10, "S13", "implausible_amount")),
 ]
 
 
@@ -275,10 +279,10 @@ def test_every_row_read_is_accepted_or_rejected_and_the_run_continues(counted_db
         ("rows_read:cost_centers", 6, 6, True),
         ("rows_read:ledger", 68, 68, True),
         ("rows_read:service_catalog", 5, 5, True),
-        ("rows_read:service_events", 23, 23, True),  # 15 accepted, 8 rejected
-        ("rows_read:specific_costs", 8, 8, True),  # 3 accepted, 5 rejected
+        ("rows_read:service_events", 24, 24, True),  # 15 accepted, 9 rejected
+        ("rows_read:specific_costs", 9, 9, True),  # 3 accepted, 6 rejected
     ]
-    assert query(counted_db, "select count(*) from marts.rejects where partition_key = ?", [PK]) == [(2 + 8 + 5,)]
+    assert query(counted_db, "select count(*) from marts.rejects where partition_key = ?", [PK]) == [(2 + 9 + 6,)]
     assert query(counted_db, "select count(*) from marts.reconciliation where partition_key = ? and severity = 'error' "
                              "and not passed", [PK]) == [(0,)]
     with duckdb.connect(str(counted_db), read_only=True) as con:

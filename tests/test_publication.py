@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import DagsterInstance
 
 from orchestration.explain import explain, render
 from orchestration.publish import publish_period
@@ -124,8 +125,12 @@ def test_a_run_killed_half_way_leaves_the_periods_results_intact(example_run, tm
     assert _digest(root / "exports" / "2025-H1") == exports_before
     assert query(db, "select count(*), sum(total_cost) from published.cost_list where partition_key = '2025'") == other_period
 
-    # the next run replaces the period's results whole
-    assert subprocess.run(kpp, env=env, capture_output=True, text=True, timeout=600).returncode == 0
+    # the next run replaces the period's results whole, and first marks the killed run failed
+    # (else `dagster dev`'s queue would count it as in progress for good)
+    rerun = subprocess.run(kpp, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0 and "as failed (its process had ended)" in rerun.stderr
+    with DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        assert sorted(r.status.value for r in instance.get_runs()) == ["FAILURE", "SUCCESS"]
     after = query(db, published)
     assert sum(cost for _, cost in after) == pytest.approx(built, abs=0.01)
     assert _digest(root / "exports" / "2025-H1") != exports_before

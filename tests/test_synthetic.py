@@ -16,6 +16,7 @@ import pytest
 
 from orchestration.landing.contract import TABLES as CONTRACT
 from orchestration.synthetic import SIZES, SPECIFIC_ACCOUNTS, generate
+from orchestration.synthetic.marker import GENERATED_MARKER
 
 YEAR = 2025
 # spec §1: the generator writes every contract column, in the contract's order
@@ -65,7 +66,7 @@ def test_same_seed_gives_byte_identical_files(demo, tmp_path):
     again = tmp_path / "b"
     generate("demo", YEAR, again, seed=42)
     first, second = _digests(root), _digests(again)
-    assert len(first) == 16  # eight files in each of the two partitions
+    assert len(first) == 18  # eight files and the generator's marker (.kpp-generated) in each of the two partitions
     assert first == second
     other = _digests(_generate_other_seed(tmp_path))
     assert other["landing/2025/service_events.csv"] != first["landing/2025/service_events.csv"]
@@ -81,7 +82,8 @@ def test_all_eight_files_with_spec_headers(demo):
     root, summary, messages = demo
     for partition in PARTITIONS:
         folder = root / "landing" / partition
-        assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t}.csv" for t in TABLES)
+        # the marker says the folder is generated: kpp demo and kpp generate may overwrite it
+        assert sorted(p.name for p in folder.iterdir()) == sorted([f"{t}.csv" for t in TABLES] + [GENERATED_MARKER])
         for table in TABLES:
             with open(folder / f"{table}.csv", encoding="utf-8") as fh:
                 assert fh.readline().rstrip("\n").split(",") == HEADERS[table], (partition, table)

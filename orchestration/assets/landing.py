@@ -6,7 +6,7 @@ import os
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from orchestration.landing.contract import TABLES
-from orchestration.landing.pseudonym import resolve_key
+from orchestration.landing.pseudonym import demo_key_allowed, resolve_key
 from orchestration.landing.reader import LANDING_SCHEMA, load_partition
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
@@ -39,8 +39,8 @@ LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
 def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
     root = warehouse.root
     partition_key = context.partition_key
-    key = resolve_key()
-    report(context, f"landing: loading {root.landing_dir(partition_key)} (pseudonym key from {key.source})")
+    key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(partition_key)))
+    report(context, f"landing: loading {root.landing_dir(partition_key)} (pseudonym key from {key.source}, fingerprint {key.fingerprint})")
     with warehouse.connect() as con:
         reports = load_partition(
             con, root.landing_dir(partition_key), partition_key, key, csv_dialect=os.environ.get("KPP_CSV_DIALECT", "auto"),

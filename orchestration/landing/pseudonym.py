@@ -7,20 +7,34 @@ bound as a query parameter: it never appears in SQL text, logs or metadata.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 KEY_ENV = "KPP_PSEUDONYM_KEY"
 KEY_FILE_ENV = "KPP_PSEUDONYM_KEY_FILE"
-# Only for the built-in demo (synthetic numbers); `kpp run` on real data refuses to start without a key.
+# Only for the built-in demo (synthetic numbers): `kpp demo` sets DEMO_ENV for its own runs, on
+# landing folders the generator wrote; everywhere else the demo key is refused.
 DEMO_KEY = b"kpp-demo-key-not-for-real-data"
+DEMO_ENV = "KPP_DEMO"
+MIN_KEY_BYTES = 32
+# The fingerprint is the HMAC of this fixed label: equal fingerprints mean the same key (and so
+# comparable pseudonyms across periods), and it reveals nothing about the key.
+_FINGERPRINT_LABEL = b"kpp-key-fingerprint-v1"
+_HOW_TO = (
+    "Make a key once per region and keep it out of the repository and the data root: "
+    "`openssl rand -hex 32 > kpp.key && chmod 600 kpp.key`, then `export KPP_PSEUDONYM_KEY_FILE=$PWD/kpp.key` "
+    "(docs/data-protection.md)."
+)
 
 _BLOCK = 64
 
 
 class MissingKeyError(RuntimeError):
-    pass
+    """No usable pseudonymisation key: none given, or one that would not protect the numbers."""
 
 
 @dataclass(frozen=True)
@@ -41,24 +55,56 @@ class PseudonymKey:
             "opad": bytes(b ^ 0x5C for b in key),
         }
 
+    @property
+    def fingerprint(self) -> str:
+        """HMAC-SHA-256 of a fixed label under the key, first 16 hex digits: names the key, never shows it."""
+        return hmac.new(self.key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+
 
 def resolve_key(allow_demo: bool = False) -> PseudonymKey:
-    """The key from KPP_PSEUDONYM_KEY, else the file named by KPP_PSEUDONYM_KEY_FILE."""
-    if os.environ.get(KEY_ENV):
-        return PseudonymKey(os.environ[KEY_ENV].encode("utf-8"), f"environment variable {KEY_ENV}")
-    key_file = os.environ.get(KEY_FILE_ENV)
-    if key_file:
-        path = Path(key_file)
+    """The key from KPP_PSEUDONYM_KEY, else the file named by KPP_PSEUDONYM_KEY_FILE, checked.
+
+    White space around the key is stripped (a key file usually ends in a newline); what is left
+    must be at least MIN_KEY_BYTES bytes. A key file must be readable by its owner only. The
+    demo key is accepted only with `allow_demo` (`kpp demo` on generated data).
+    """
+    if KEY_ENV in os.environ:
+        key, source = os.environ[KEY_ENV].encode("utf-8").strip(), f"environment variable {KEY_ENV}"
+    elif os.environ.get(KEY_FILE_ENV):
+        path = Path(os.environ[KEY_FILE_ENV])
         if not path.is_file():
-            raise MissingKeyError(f"{KEY_FILE_ENV}={key_file} does not name a readable file.")
-        return PseudonymKey(path.read_bytes().strip(), f"key file {path}")
-    if allow_demo:
+            raise MissingKeyError(f"{KEY_FILE_ENV}={path} does not name a readable file. {_HOW_TO}")
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise MissingKeyError(
+                f"The key file {path} is readable or writable by group or others (mode {stat.filemode(mode)}): "
+                f"anyone who can read it can reverse every pseudonym. Run `chmod 600 {path}`."
+            )
+        key, source = path.read_bytes().strip(), f"key file {path}"
+    elif allow_demo:
         return PseudonymKey(DEMO_KEY, "the built-in demo key (synthetic data only)")
-    raise MissingKeyError(
-        "No pseudonymisation key: set KPP_PSEUDONYM_KEY, or KPP_PSEUDONYM_KEY_FILE to a file "
-        "holding the key. Keep the key out of the repository; the same key gives the same "
-        "patient pseudonym across periods."
-    )
+    else:
+        raise MissingKeyError(
+            f"No pseudonymisation key: set {KEY_FILE_ENV} to a file holding the key (or {KEY_ENV} to the key). "
+            f"The same key gives the same patient pseudonym across periods. {_HOW_TO}"
+        )
+    if key == DEMO_KEY and not allow_demo:
+        raise MissingKeyError(f"The {source} holds the public demo key, which protects nothing; "
+                              f"it is accepted only by `kpp demo` on generated data. {_HOW_TO}")
+    if not key:
+        raise MissingKeyError(f"The {source} holds an empty key (or only white space): every pseudonym would be "
+                              f"reversible by trying all numbers. {_HOW_TO}")
+    if len(key) < MIN_KEY_BYTES and key != DEMO_KEY:
+        raise MissingKeyError(f"The key in the {source} is {len(key)} bytes long; at least {MIN_KEY_BYTES} are "
+                              f"required. {_HOW_TO}")
+    return PseudonymKey(key, source)
+
+
+def demo_key_allowed(landing_dir: Path) -> bool:
+    """The demo key may pseudonymise a landing folder only in `kpp demo` and only if the generator wrote it."""
+    from orchestration.synthetic.marker import is_generated
+
+    return os.environ.get(DEMO_ENV) == "1" and is_generated(landing_dir)
 
 
 def normalised_sql(column: str) -> str:

@@ -9,13 +9,18 @@ anything is written to the database file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
+import os
+import re
+import shutil
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import duckdb
 
@@ -45,7 +50,28 @@ _SQL_TYPES = {
 
 
 class InputError(ValueError):
-    """A landing file that cannot be costed; the message names file, line, column and value."""
+    """A landing file that cannot be costed; the message names file, line, column and value.
+
+    A message never holds a personnummer: personal-data columns are shown as <personnummer>,
+    and anything else that looks like one is masked too (a shifted row puts numbers anywhere).
+    """
+
+    def __init__(self, message: str):
+        super().__init__(mask_personnummer(message))
+
+
+# a personnummer as it may be written: YYYYMMDDNNNN or YYMMDDNNNN, with or without '-', '+' or a blank
+_PERSONNUMMER_LIKE = re.compile(r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+ ]?[0-9]{4}(?![0-9])")
+# C0 and C1 control characters (NUL, escape, line feed inside a quoted value, ...): never in a register value
+_CONTROL = r"[\x00-\x1F\x7F-\x9F]"
+SPILL_DIR_NAME = "spill"
+# No amount (SEK), quantity, weight or key value of a region reaches this: a value beyond it is a
+# broken delivery, never a cost (the finer per service group limits are counted rejects in dbt).
+MAX_ABS_VALUE = 10**12
+
+
+def mask_personnummer(text: str) -> str:
+    return _PERSONNUMMER_LIKE.sub("<personnummer>", text)
 
 
 @dataclass(frozen=True)
@@ -87,24 +113,156 @@ def find_file(landing_dir: Path, table: str) -> Path:
     return found[0]
 
 
-def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
+def _identity(stat: os.stat_result) -> tuple:
+    """What changes when a file is replaced or written to (ctime cannot be set back by its owner)."""
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def _sha256(path: Path) -> tuple[str, tuple]:
+    """SHA-256 of the file, and the identity of the file hashed."""
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    is_utf8 = True
     with path.open("rb") as handle:
+        identity = _identity(os.fstat(handle.fileno()))
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-            if is_utf8:
+    return digest.hexdigest(), identity
+
+
+# a well-formed 2- or 3-byte UTF-8 sequence; Windows-1252 Swedish text (Å, Ä, Ö followed by ASCII) holds none
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+# every byte but the C0 controls other than line ends, and DEL: deleting these leaves the control bytes
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b < 0x20 and b not in b"\r\n" or b == 0x7F))
+
+
+class _Scan(NamedTuple):
+    sha256: str
+    is_utf8: bool
+    identity: tuple
+    # a control byte, a quote (a line break may hide in a quoted value) or a C1 lead byte: the
+    # per-row control-character probe in SQL is needed (a file without any skips it)
+    may_hold_control: bool
+
+
+def _scan_encoding(path: Path) -> _Scan:
+    """One pass over the bytes: SHA-256, whether the file is UTF-8, and the identity of the file read.
+
+    A file that is not UTF-8 is read as Windows-1252 only if it holds no UTF-8 text at all:
+    one stray Windows-1252 byte in a UTF-8 file is an input error naming its line, never a
+    silent re-decode of the whole file (ÖRT would become Ã–RT).
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    bad_line = None
+    has_utf8 = may_hold_control = False
+    lines_before = 0
+    with path.open("rb") as handle:
+        identity = _identity(os.fstat(handle.fileno()))
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            if bad_line is None:
                 try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    is_utf8 = False
-    if is_utf8:
+                    # decoded text that is not ASCII holds real UTF-8 sequences (isascii is cheap)
+                    has_utf8 = has_utf8 or not decoder.decode(chunk).isascii()
+                except UnicodeDecodeError as exc:
+                    bad_line = lines_before + exc.object[: exc.start].count(b"\n") + 1
+                    bad_byte = exc.object[exc.start]
+                    has_utf8 = (has_utf8 or not exc.object[: exc.start].isascii()
+                                or _UTF8_SEQUENCE.search(exc.object, exc.start) is not None)
+            elif not has_utf8:  # not UTF-8: is there UTF-8 text after the bad byte?
+                has_utf8 = _UTF8_SEQUENCE.search(chunk) is not None
+            if not may_hold_control:
+                may_hold_control = bool(chunk.translate(None, _NOT_CONTROL_BYTES)) or b'"' in chunk or b"\xc2" in chunk
+            lines_before += chunk.count(b"\n")
+    if bad_line is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            is_utf8 = False
-    return digest.hexdigest(), is_utf8
+            bad_line, bad_byte = lines_before + 1, 0
+    if bad_line is not None and has_utf8:
+        raise InputError(
+            f"{path.name} line {bad_line}: byte 0x{bad_byte:02x} is not UTF-8, but the rest of the file is UTF-8 "
+            "(mixed encodings). Export the whole file again as UTF-8."
+        )
+    return _Scan(digest.hexdigest(), bad_line is None, identity, may_hold_control)
+
+
+def _transcode(path: Path, target: Path, expected_sha: str) -> None:
+    """A Windows-1252 file as UTF-8 in the spill folder (DuckDB reads UTF-8 only), hashing the bytes read."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    line = 1
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            try:
+                dst.write(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                line += exc.object[: exc.start].count(b"\n")
+                raise InputError(
+                    f"{path.name} line {line}: byte 0x{exc.object[exc.start]:02x} is neither UTF-8 nor Windows-1252; "
+                    "the file is not a text file of the data contract (docs/method.md, input files)."
+                ) from None
+            line += chunk.count(b"\n")
+    if digest.hexdigest() != expected_sha:
+        raise _changed(path)
+
+
+def _check_unchanged(path: Path, identity: tuple) -> None:
+    """After DuckDB read `path`: still the file hashed, so the rows come from the bytes whose SHA-256 is recorded.
+
+    (A comparison of identities, not a second hash: at region size that is one read of 5 GB less.)
+    """
+    if _identity(path.stat()) != identity:
+        raise _changed(path)
+
+
+def _changed(path: Path) -> InputError:
+    return InputError(f"{path.name}: the file changed while it was being loaded; deliver every file complete "
+                      "before starting a run, then run again.")
+
+
+_SAFE_CSV_DETAIL = re.compile(r"^(Expected Number of Columns: \d+ Found: \d+|Value with unterminated quote found\.|"
+                              r"Maximum line size of \d+ bytes exceeded.*|Invalid unicode.*)$")
+
+
+def _csv_error(path: Path, source: Path, exc: duckdb.Error, dialect: Dialect, names: list[str]) -> InputError:
+    """DuckDB's CSV error without its "Original Line" (the raw row, personnummer included)."""
+    text = str(exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    details = [line.strip() for line in text.splitlines()[1:] if _SAFE_CSV_DETAIL.match(line.strip())]
+    found = re.search(r"CSV Error on Line: (\d+)", text)
+    where = _bad_row(source, dialect, names, int(found[1])) if found else ""
+    return InputError(
+        f"{path.name}: the file is not a well-formed CSV ({dialect.separator!r}-separated): {first}"
+        + (f"; {' '.join(details)}" if details else "") + (f"; {where}" if where else "")
+        + ". (Values are not shown: the file may hold personal data.)"
+    )
+
+
+def _bad_row(source: Path, dialect: Dialect, names: list[str], line_no: int) -> str:
+    """Which column of record `line_no` (1 = header) is wrong, from a re-read on the error path only."""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with source.open("r", encoding="utf-8-sig", newline="") as handle:
+            for number, fields in enumerate(csv.reader(handle, delimiter=dialect.separator, strict=True), start=1):
+                if number < line_no:
+                    continue
+                if len(fields) > len(names):
+                    return (f"line {line_no} has {len(fields)} fields where the header has {len(names)}: "
+                            f"column {len(names) + 1} is after the last column {names[-1]}")
+                if len(fields) < len(names):
+                    return (f"line {line_no} has {len(fields)} fields where the header has {len(names)}: "
+                            f"column {names[len(fields)]} and later are missing")
+                longest = max(range(len(fields)), key=lambda i: len(fields[i]))
+                return f"line {line_no}, column {names[longest]}: a value of {len(fields[longest]):,} characters"
+    except (csv.Error, UnicodeDecodeError):
+        return f"line {line_no}"
+    finally:
+        csv.field_size_limit(old_limit)
+    return f"line {line_no}"
 
 
 def detect_dialect(header_line: str, encoding: str, configured: str = "auto") -> Dialect:
@@ -115,42 +273,75 @@ def detect_dialect(header_line: str, encoding: str, configured: str = "auto") ->
 
 
 def _read_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, raw: str, is_utf8: bool, csv_dialect: str, scratch: Path
-) -> tuple[Dialect, list[str]]:
+    con: duckdb.DuckDBPyConnection, path: Path, raw: str, csv_dialect: str, spill: Path
+) -> tuple[Dialect, list[str], str, bool]:
+    """Read the file into temp table `raw` (all text); returns its dialect, header, SHA-256 and
+    whether a value may hold a control character.
+
+    The SHA-256 is of the bytes loaded: a Windows-1252 file is hashed again while it is
+    transcoded, a UTF-8 file is checked to be the file hashed after DuckDB read it.
+    """
+    sha, is_utf8, identity, may_hold_control = _scan_encoding(path)
     encoding = "utf-8" if is_utf8 else "cp1252"
     source = path
     if not is_utf8:
-        # DuckDB reads UTF-8 only (its encodings extension would need a download): transcode.
-        source = scratch / f"{path.stem}.utf8.csv"
-        with path.open("r", encoding="cp1252", newline="") as src, source.open("w", encoding="utf-8", newline="") as dst:
-            while block := src.read(1 << 20):
-                dst.write(block)
-    with source.open("r", encoding="utf-8-sig", newline="") as handle:
-        header_line = handle.readline().rstrip("\r\n")
-    if not header_line.strip():
-        raise InputError(f"{path.name}: the file is empty; it needs at least its header row.")
-    dialect = detect_dialect(header_line, encoding, csv_dialect)
-    header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.separator))
-    names = [h.strip().lower() for h in header]
-    columns = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
+        # DuckDB reads UTF-8 only (its encodings extension would need a download): transcode
+        # into the data root's owner-only spill folder, removed as soon as the rows are read.
+        source = spill / f"{path.stem}.utf8.csv"
+        _transcode(path, source, sha)
     try:
-        con.execute(
-            f"create or replace temp table {raw} as select row_number() over () + 1 as __line, * from read_csv({_lit(str(source))}, "
-            f"columns={columns}, header=true, auto_detect=false, delim={_lit(dialect.separator)}, "
-            "quote='\"', escape='\"', strict_mode=true, null_padding=false, all_varchar=true)"
-        )
-    except duckdb.Error as exc:
-        raise InputError(f"{path.name}: the file is not a well-formed CSV ({dialect.separator!r}-separated): {exc}") from exc
-    return dialect, names
+        with source.open("r", encoding="utf-8-sig", newline="") as handle:
+            header_line = handle.readline(1 << 16).rstrip("\r\n")
+        if not header_line.strip():
+            raise InputError(f"{path.name}: the file is empty; it needs at least its header row.")
+        dialect = detect_dialect(header_line, encoding, csv_dialect)
+        header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.separator))
+        names = [h.strip().lower() for h in header]
+        _check_header(path, names)
+        columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
+        try:
+            con.execute(
+                f"create or replace temp table {raw} as select row_number() over () + 1 as __line, * from read_csv($source, "
+                "columns=$columns, header=true, auto_detect=false, delim=$delim, "
+                "quote='\"', escape='\"', strict_mode=true, null_padding=false, all_varchar=true)",
+                {"source": str(source), "columns": columns, "delim": dialect.separator},
+            )
+        except duckdb.Error as exc:
+            raise _csv_error(path, source, exc, dialect, names) from None
+    finally:
+        if source != path:
+            source.unlink(missing_ok=True)
+    if is_utf8:
+        _check_unchanged(path, identity)
+    return dialect, names, sha, may_hold_control
+
+
+def _shown_names(names: list[str], limit: int = 30) -> str:
+    """A header as the user can read it: a binary file's 'header' is shortened and escaped, not pasted."""
+    shown = [n if n.isprintable() and len(n) <= 40 else repr(n[:40]) + ("…" if len(n) > 40 else "") for n in names[:limit]]
+    return ", ".join(shown) + (f", … ({len(names)} columns)" if len(names) > limit else "")
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    """A column named twice would be read from one of its copies (the ledger's amount twice: 1.5× the cost)."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if name in seen:
+            where = "line 1" if path.suffix == ".csv" else "schema"
+            raise InputError(f"{path.name} {where}: column {name} appears twice (columns {seen[name]} and {number}); "
+                             "each column must occur once.")
+        seen[name] = number
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, raw: str) -> list[str]:
     try:
         # A view, not a copy: Parquet is typed and compressed, re-scanning it per pass is cheaper
         # than materialising (and at region size spilling) every row once more.
-        con.execute(f"create or replace temp view {raw} as select row_number() over () as __line, * from read_parquet({_lit(str(path))})")
+        # (a view takes no parameters: the path is quoted by DuckDB itself)
+        source = duckdb.ConstantExpression(str(path))
+        con.execute(f"create or replace temp view {raw} as select row_number() over () as __line, * from read_parquet({source})")
     except duckdb.Error as exc:
-        raise InputError(f"{path.name}: not a readable Parquet file: {exc}") from exc
+        raise InputError(f"{path.name}: not a readable Parquet file: {str(exc).splitlines()[0]}") from None
     return [row[0] for row in con.execute(f"describe {raw}").fetchall() if row[0] != "__line"]
 
 
@@ -197,8 +388,9 @@ def _fail_at(path: Path, is_csv: bool, line: int, column: str, message: str) -> 
 
 
 def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[str, str]], is_csv: bool,
-              is_null: dict[str, str] | None = None) -> None:
-    """Stop on the first unparseable, missing-required or unknown enumerated value, per column."""
+              is_null: dict[str, str] | None = None, text_sources: list[str] = ()) -> None:
+    """Stop on the first unparseable, missing-required or unknown enumerated value, per column,
+    or the first control character in any of the `text_sources` columns."""
     line = "__line"
     probes = []
     for col in table.columns:
@@ -214,12 +406,24 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             bad.append(f"({text} is not null and lower({text}) not in ({', '.join(map(_lit, col.allowed))}))")
         if col.non_negative:
             bad.append(f"coalesce({typed} < 0, false)")
+        if col.kind in ("amount", "decimal"):
+            bad.append(f"coalesce(abs({typed}) >= {MAX_ABS_VALUE}, false)")
         if bad:
             probes.append((col, f"min(case when {' or '.join(bad)} then {line} end)"))
-    if not probes:
-        return
-    firsts = con.execute(f"select {', '.join(p for _, p in probes)} from {raw}").fetchone()
+    # one regular expression per row over its text columns, not one per value (region scale)
+    control = (f"min(case when regexp_matches(concat({', '.join(text_sources)}), {_lit(_CONTROL)}) then {line} end)"
+               if text_sources else "null")
+    control_line, *firsts = con.execute(f"select {', '.join([control] + [p for _, p in probes])} from {raw}").fetchone()
     failures = [(line_no, col) for (col, _), line_no in zip(probes, firsts) if line_no is not None]
+    if control_line is not None and (not failures or control_line <= min(f[0] for f in failures)):
+        values = con.execute(f"select {', '.join(exprs[c.name][0] for c in table.columns)} from {raw} where {line} = ?",
+                             [control_line]).fetchone()
+        for col, value in zip(table.columns, values):
+            found = re.search(_CONTROL, value or "")
+            if found:
+                raise _fail_at(path, is_csv, control_line, col.name,
+                               f"the value holds a control character (U+{ord(found[0]):04X}) at position "
+                               f"{found.start() + 1}; text must not hold NUL, escape or line-break characters.")
     if not failures:
         return
     line_no, col = min(failures, key=lambda f: f[0])
@@ -233,6 +437,11 @@ def _validate(con, path: Path, table: Table, raw: str, exprs: dict[str, tuple[st
             f"select {', '.join(exprs[k][0] for k in table.key)} from {raw} where {line} = ?", [line_no]).fetchone())) if table.key else ""
         raise _fail_at(path, is_csv, line_no, col.name,
                        f"unknown value {shown}{' for ' + key if key else ''}; allowed: {', '.join(col.allowed)}.")
+    typed_value = con.execute(f"select {exprs[col.name][1]} from {raw} where {line} = ?", [line_no]).fetchone()[0]
+    if typed_value is not None and abs(typed_value) >= MAX_ABS_VALUE:
+        raise _fail_at(path, is_csv, line_no, col.name,
+                       f"the value {shown} is not plausible (1e12 or more); no amount, quantity, weight or key value "
+                       "of a region is that large (docs/data-protection.md, plausibility limits).")
     if col.non_negative and value.lstrip().startswith("-"):
         raise _fail_at(path, is_csv, line_no, col.name, f"negative value {shown}; it must be 0 or more.")
     raise _fail_at(path, is_csv, line_no, col.name, f"cannot read {shown} as {_EXPECTED[col.kind]}.")
@@ -257,23 +466,29 @@ def load_table(
     table: Table,
     key: PseudonymKey,
     csv_dialect: str = "auto",
+    spill: Path | None = None,
 ) -> FileReport:
+    """Load one file; `spill` is the owner-only folder for a transcoded copy (load_partition's)."""
     path = find_file(landing_dir, table.name)
-    sha, is_utf8 = _hash_and_check_utf8(path)
     raw = f"raw_{table.name}"
-    with tempfile.TemporaryDirectory(prefix="kpp-") as scratch:
-        is_csv = path.suffix == ".csv"
-        if is_csv:
-            dialect, names = _read_csv(con, path, raw, is_utf8, csv_dialect, Path(scratch))
-            source_columns = {name: (f"c{i}", "VARCHAR") for i, name in enumerate(names)}
-        else:
-            dialect = Dialect("", ".", "parquet")  # text numbers in Parquet use a decimal point
-            names = _read_parquet(con, path, raw)
-            types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
-            source_columns = {n.strip().lower(): (n, types[n]) for n in names}
+    is_csv = path.suffix == ".csv"
+    if is_csv:
+        dialect, names, sha, may_hold_control = _read_csv(con, path, raw, csv_dialect, spill)
+        source_columns = {name: (f"c{i}", "VARCHAR") for i, name in enumerate(names)}
+    else:
+        sha, identity = _sha256(path)
+        may_hold_control = True  # compressed: only the values can tell
+        dialect = Dialect("", ".", "parquet")  # text numbers in Parquet use a decimal point
+        names = _read_parquet(con, path, raw)
+        types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
+        source_columns = {n.strip().lower(): (n, types[n]) for n in names}
+        # the file's own names: DuckDB renames a second `amount` to `amount_1`
+        delivered = con.execute("select name from parquet_schema(?) where coalesce(num_children, 0) = 0",
+                                [str(path)]).fetchall()
+        _check_header(path, [n.strip().lower() for (n,) in delivered])
     missing = [c for c in table.required_columns if c not in source_columns]
     if missing:
-        raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {', '.join(source_columns)}.")
+        raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {_shown_names(list(source_columns))}.")
     exprs = {}
     is_null = {}
     for col in table.columns:
@@ -284,12 +499,14 @@ def load_table(
                 is_null[col.name] = f"{_q(src)} is null"
         else:
             exprs[col.name] = ("null", f"cast(null as {_SQL_TYPES.get(col.kind, 'VARCHAR')})")
-    _validate(con, path, table, raw, exprs, is_csv, is_null)
+    text_sources = [_q(source_columns[c.name][0]) for c in table.columns if may_hold_control
+                    and c.name in source_columns and source_columns[c.name][1].upper() == "VARCHAR"]
+    _validate(con, path, table, raw, exprs, is_csv, is_null, text_sources)
     if table.key_is_reference:
         _check_reference_keys(con, path, table, raw, exprs, is_csv)
 
     line = f"{raw}.__line"
-    select = [f"{_lit(partition_key)} as partition_key", f"cast({line} as bigint) as source_line"]
+    select = ["cast($partition_key as varchar) as partition_key", f"cast({line} as bigint) as source_line"]
     pnr_join = ""
     for col in table.columns:
         text, typed = exprs[col.name]
@@ -317,10 +534,12 @@ def load_table(
     # No `order by source_line`: nothing reads the rows in file order without saying so, and
     # sorting the region's 50 M events cost ≈ 22 s of the load (docs/benchmarks.md, run 6).
     query = f"select {', '.join(select)} from {raw} {pnr_join}"
-    con.execute(f"create table if not exists {target} as {query} limit 0")
+    con.execute(f"create table if not exists {target} as {query} limit 0", {"partition_key": partition_key})
     con.execute(f"delete from {target} where partition_key = ?", [partition_key])
-    con.execute(f"insert into {target} by name {query}")
+    con.execute(f"insert into {target} by name {query}", {"partition_key": partition_key})
     rows_read = con.execute(f"select count(*) from {raw}").fetchone()[0]
+    if not is_csv:  # the view read the file again: the rows must come from the bytes hashed
+        _check_unchanged(path, identity)
     con.execute(f"drop {'table' if is_csv else 'view'} if exists {raw}")
     for t in (f"pnr_{table.name}", f"pseudo_{table.name}"):
         con.execute(f"drop table if exists {t}")
@@ -342,11 +561,12 @@ def load_partition(
     reports = []
     con.execute("begin transaction")
     try:
-        for table in TABLES.values():
-            report = load_table(con, landing_dir, partition_key, table, key, csv_dialect)
-            progress(f"loaded {report.file_name}: {report.rows_read} rows ({report.file_format}, sha256 {report.sha256[:12]}…)")
-            reports.append(report)
-        _record_files(con, partition_key, reports)
+        with spill_folder(con) as spill:
+            for table in TABLES.values():
+                report = load_table(con, landing_dir, partition_key, table, key, csv_dialect, spill)
+                progress(f"loaded {report.file_name}: {report.rows_read} rows ({report.file_format}, sha256 {report.sha256[:12]}…)")
+                reports.append(report)
+        _record_files(con, partition_key, reports, key.fingerprint)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -354,17 +574,45 @@ def load_partition(
     return reports
 
 
-def _record_files(con, partition_key: str, reports: list[FileReport]) -> None:
+@contextlib.contextmanager
+def spill_folder(con: duckdb.DuckDBPyConnection):
+    """<data root>/spill, owner-only, empty on entry and removed on exit.
+
+    It holds the UTF-8 copy of a Windows-1252 delivery (raw personnummer) for the seconds DuckDB
+    reads it. A copy left by a killed process is removed by the next load: the caller holds
+    the DuckDB file's single write lock, so no other load of this data root can be using it.
+    """
+    database = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    if database is None:  # an in-memory database (no data root): a private temporary folder
+        with tempfile.TemporaryDirectory(prefix="kpp-spill-") as folder:
+            yield Path(folder)
+        return
+    folder = Path(database).resolve().parent / SPILL_DIR_NAME
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o700)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _record_files(con, partition_key: str, reports: list[FileReport], key_fingerprint: str) -> None:
+    """One row per file; key_fingerprint names the pseudonym key (published with the period's results)."""
     con.execute(
         f"create table if not exists {LANDING_SCHEMA}.input_files (partition_key varchar, table_name varchar, "
         "file_name varchar, sha256 varchar, file_format varchar, separator varchar, decimal_mark varchar, "
-        "encoding varchar, rows_read bigint, loaded_at timestamp)"
+        "encoding varchar, rows_read bigint, loaded_at timestamp, key_fingerprint varchar)"
     )
+    # a warehouse from before the fingerprint: its earlier loads keep NULL there
+    con.execute(f"alter table {LANDING_SCHEMA}.input_files add column if not exists key_fingerprint varchar")
     con.execute(f"delete from {LANDING_SCHEMA}.input_files where partition_key = ?", [partition_key])
     for r in reports:
         d = asdict(r)
         con.execute(
-            f"insert into {LANDING_SCHEMA}.input_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            f"insert into {LANDING_SCHEMA}.input_files by name select ? as partition_key, ? as table_name, ? as file_name, "
+            "? as sha256, ? as file_format, ? as separator, ? as decimal_mark, ? as encoding, ? as rows_read, "
+            "current_timestamp as loaded_at, ? as key_fingerprint",
             [partition_key, d["table_name"], d["file_name"], d["sha256"], d["file_format"], d["separator"],
-             d["decimal_mark"], d["encoding"], d["rows_read"]],
+             d["decimal_mark"], d["encoding"], d["rows_read"], key_fingerprint],
         )

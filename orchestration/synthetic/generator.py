@@ -35,6 +35,7 @@ import numpy as np
 from .accounts import _ACC_CODES, SPECIFIC_ACCOUNTS
 from .casemix import _CLINIC_CODES, _DRG_CODES, DRG_WEIGHTS
 from .ledger import TARGETS, _Ledger, _month_labels, _solve_k
+from .marker import check_overwritable, mark
 from .organisation import _Structure
 from .patients import _Patients
 from .production import _Calendar, _World
@@ -74,7 +75,10 @@ def generate(size: str, year: int, data_root: Path, seed: int = 42, dirty: float
     parts = {f"{year}-H1": ("h1", cal.x_h1), f"{year}": ("fy", cal.x_fy)}
     dirs = {p: data_root / "landing" / p for p in parts}
     for d in dirs.values():
+        check_overwritable(d)
+    for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
+        mark(d)
         for t in _COLUMNS:  # a previous run in another format would leave both files
             for ext in ("csv", "parquet"):
                 (d / f"{t}.{ext}").unlink(missing_ok=True)

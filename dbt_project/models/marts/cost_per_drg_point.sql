@@ -5,10 +5,10 @@ select
     hospital,
     clinic,
     care_type,
-    sum(total_cost) as inlier_cost,
-    sum(drg_points) as drg_points,
+    {{ exact_sum('total_cost') }} as inlier_cost,
+    {{ exact_sum('drg_points') }} as drg_points,
     count(*) as n_contacts,
-    sum(total_cost) / nullif(sum(drg_points), 0) as cost_per_point
+    {{ exact_sum('total_cost') }} / nullif({{ exact_sum('drg_points') }}, 0) as cost_per_point
 from {{ ref_period('int_contacts_outliers_flagged') }}
 where is_inlier and drg_points is not null
 group by hospital, clinic, care_type

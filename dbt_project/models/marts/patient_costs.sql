@@ -2,7 +2,7 @@
 select
     {{ partition_key() }} as partition_key,
     patient_pseudonym,
-    sum(total_cost) as total_cost,
+    {{ exact_sum('total_cost') }} as total_cost,
     count(*) as n_contacts
 from {{ ref_period('int_contacts_costed') }}
 where patient_pseudonym is not null

@@ -22,6 +22,7 @@ select
     case
         when occurrence > 1 then 'duplicate_specific_cost_id'
         when amount <= 0 then 'non_positive_amount'
+        when amount > {{ var('max_specific_amount') }} then 'implausible_amount'
         when not is_specific_account then 'account_not_specific'
     end as reject_reason
 from specific_costs

@@ -32,7 +32,7 @@ production as (
 
 accounted as (
     select
-        (select coalesce(sum(direct_cost + indirect_cost), 0) from {{ ref_period('int_cost_pools_built') }})
+        (select coalesce({{ exact_sum('direct_cost + indirect_cost') }}, 0) from {{ ref_period('int_cost_pools_built') }})
         + (select coalesce(sum(parked_cost), 0) from {{ ref_period('int_costs_parked') }}) as accounted_cost
 ),
 

@@ -16,7 +16,7 @@ receivers as (
 
 key_values as (
     -- duplicate key rows are summed (spec §2 step 2.3)
-    select allocation_key, cost_center, sum(key_value) as key_value
+    select allocation_key, cost_center, {{ exact_sum('key_value') }} as key_value
     from {{ ref('stg_landing__allocation_keys') }}
     group by all
 ),
@@ -40,6 +40,6 @@ eligible as (
 select
     {{ partition_key() }} as partition_key,
     *,
-    sum(key_value) over (partition by source_cost_center) as key_total,
-    key_value / nullif(sum(key_value) over (partition by source_cost_center), 0) as share
+    cast(sum(cast(key_value as decimal(38, 12))) over (partition by source_cost_center) as double) as key_total,
+    key_value / nullif(cast(sum(cast(key_value as decimal(38, 12))) over (partition by source_cost_center) as double), 0) as share
 from eligible

@@ -13,7 +13,7 @@ direct as (
 ),
 
 indirect as (
-    select receiver_cost_center as cost_center, sum(amount) as indirect_cost
+    select receiver_cost_center as cost_center, {{ exact_sum('amount') }} as indirect_cost
     from {{ ref_period('int_overhead_stepped_down') }}
     group by receiver_cost_center
 ),

@@ -5,7 +5,7 @@ with parts as (
     from {{ ref_period('int_production_costs_split') }}
     where role in ('care', 'service')
     union all
-    select receiver_cost_center, 'indirect', sum(amount)
+    select receiver_cost_center, 'indirect', {{ exact_sum('amount') }}
     from {{ ref_period('int_overhead_stepped_down') }}
     where receiver_role in ('care', 'service')
     group by receiver_cost_center

@@ -2,9 +2,9 @@
 -- unabsorbed share of production cost below its threshold.
 with pools as (
     select
-        sum(pool) as pool,
-        sum(absorbed_cost) as absorbed_cost,
-        sum(unabsorbed_cost) as unabsorbed_cost,
+        {{ exact_sum('pool') }} as pool,
+        {{ exact_sum('absorbed_cost') }} as absorbed_cost,
+        {{ exact_sum('unabsorbed_cost') }} as unabsorbed_cost,
         string_agg(case when unabsorbed_cost <> 0 then cost_center || ' (' || round(unabsorbed_cost, 2) || ')' end, ', '
             order by cost_center) as unabsorbed_centers
     from {{ ref_period('int_cost_pools_absorbed') }}

@@ -2,7 +2,7 @@
 -- it, and the part left unabsorbed (ej absorberad kostnad) when a centre with a
 -- pool has no weighted volume.
 with weighted as (
-    select cost_center, sum(weighted_volume) as weighted_volume, sum(coalesce(unit_cost, 0) * volume) as absorbed_cost
+    select cost_center, {{ exact_sum('weighted_volume') }} as weighted_volume, {{ exact_sum('coalesce(unit_cost, 0) * volume') }} as absorbed_cost
     from {{ ref_period('int_unit_costs_calculated') }}
     group by cost_center
 )

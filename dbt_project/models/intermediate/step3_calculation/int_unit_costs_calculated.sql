@@ -3,7 +3,7 @@
 --   unit_cost(c, s) = pool_c · weight(c, s) / Σ_s' volume(c, s') · weight(c, s')
 -- Volume counts every accepted in-period event, matched or not.
 with volumes as (
-    select cost_center, service_code, sum(quantity) as volume
+    select cost_center, service_code, {{ exact_sum('quantity') }} as volume
     from {{ ref_period('int_service_events_validated') }}
     where reject_reason is null and is_in_period
     group by all
@@ -27,10 +27,10 @@ select
     {{ partition_key() }} as partition_key,
     s.*,
     coalesce(p.pool, 0) as pool,
-    sum(s.weighted_volume) over (partition by s.cost_center) as center_weighted_volume,
+    cast(sum(cast(s.weighted_volume as decimal(38, 12))) over (partition by s.cost_center) as double) as center_weighted_volume,
     case
-        when sum(s.weighted_volume) over (partition by s.cost_center) > 0
-            then coalesce(p.pool, 0) * s.weight / sum(s.weighted_volume) over (partition by s.cost_center)
+        when cast(sum(cast(s.weighted_volume as decimal(38, 12))) over (partition by s.cost_center) as double) > 0
+            then coalesce(p.pool, 0) * s.weight / cast(sum(cast(s.weighted_volume as decimal(38, 12))) over (partition by s.cost_center) as double)
     end as unit_cost
 from services as s
 left join {{ ref_period('int_cost_pools_built') }} as p using (cost_center)

@@ -4,7 +4,7 @@
 with event_costs as (
     -- the contact's event cost per producing centre and service group first, so the
     -- pool composition multiplies few rows (each centre has ~8 cost types)
-    select matched_contact_id as contact_id, cost_center, service_group, sum(cost) as cost
+    select matched_contact_id as contact_id, cost_center, service_group, {{ exact_sum('cost') }} as cost
     from {{ ref_period('int_cost_items_costed') }}
     where source = 'service_event' and matched_contact_id is not null and unit_cost is not null
     group by all
@@ -15,7 +15,7 @@ event_parts as (
         e.contact_id,
         e.service_group,
         pc.cost_type,
-        sum(e.cost * pc.share) as amount
+        {{ exact_sum('e.cost * pc.share') }} as amount
     from event_costs as e
     inner join {{ ref_period('int_pool_composition_computed') }} as pc using (cost_center)
     where pc.share is not null
@@ -23,7 +23,7 @@ event_parts as (
 ),
 
 specific_parts as (
-    select c.matched_contact_id as contact_id, 'specific_cost' as service_group, a.cost_type, sum(c.cost) as amount
+    select c.matched_contact_id as contact_id, 'specific_cost' as service_group, a.cost_type, {{ exact_sum('c.cost') }} as amount
     from {{ ref_period('int_cost_items_costed') }} as c
     inner join {{ ref('stg_landing__accounts') }} as a on a.account = c.code
     where c.source = 'specific_cost' and c.matched_contact_id is not null

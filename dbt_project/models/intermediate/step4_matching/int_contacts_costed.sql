@@ -4,8 +4,8 @@
 with costs as (
     select
         matched_contact_id as contact_id,
-        coalesce(sum(cost) filter (where source = 'service_event'), 0) as event_cost,
-        coalesce(sum(cost) filter (where source = 'specific_cost'), 0) as specific_cost,
+        coalesce({{ exact_sum('cost', "source = 'service_event'") }}, 0) as event_cost,
+        coalesce({{ exact_sum('cost', "source = 'specific_cost'") }}, 0) as specific_cost,
         count(*) filter (where source = 'service_event') as n_events,
         count(*) filter (where source = 'specific_cost') as n_specific_costs
     from {{ ref_period('int_cost_items_costed') }}

@@ -11,16 +11,16 @@ with production as (
 
 items as (
     select
-        coalesce(fsum(cost) filter (where source = 'service_event' and matched_contact_id is null), 0) as unmatched_event_cost,
-        coalesce(fsum(cost) filter (where source = 'specific_cost' and matched_contact_id is not null), 0) as matched_specific_cost,
+        coalesce({{ exact_sum('cost', "source = 'service_event' and matched_contact_id is null") }}, 0) as unmatched_event_cost,
+        coalesce({{ exact_sum('cost', "source = 'specific_cost' and matched_contact_id is not null") }}, 0) as matched_specific_cost,
         count(*) filter (where source = 'service_event' and matched_contact_id is null) as n_unmatched_events
     from {{ ref_period('int_cost_items_costed') }}
 ),
 
 factors as (
     select
-        sum(parked_cost) as parked_cost,
-        sum(residual_cost) as residual_cost,
+        {{ exact_sum('parked_cost') }} as parked_cost,
+        {{ exact_sum('residual_cost') }} as residual_cost,
         string_agg(case when is_flagged then cost_center || '/' || account || ' (' || round(scale_factor, 4) || ')' end, ', '
             order by cost_center, account) as flagged
     from {{ ref_period('int_specific_cost_factors_computed') }}
@@ -28,9 +28,9 @@ factors as (
 
 totals as (
     select
-        (select coalesce(fsum(total_cost), 0) from {{ ref_period('int_contacts_costed') }}) as contacts_cost,
-        (select coalesce(fsum(amount), 0) from {{ ref_period('int_contact_costs_broken_down') }}) as breakdown_cost,
-        (select coalesce(fsum(unabsorbed_cost), 0) from {{ ref_period('int_cost_pools_absorbed') }}) as unabsorbed_cost
+        (select coalesce({{ exact_sum('total_cost') }}, 0) from {{ ref_period('int_contacts_costed') }}) as contacts_cost,
+        (select coalesce({{ exact_sum('amount') }}, 0) from {{ ref_period('int_contact_costs_broken_down') }}) as breakdown_cost,
+        (select coalesce({{ exact_sum('unabsorbed_cost') }}, 0) from {{ ref_period('int_cost_pools_absorbed') }}) as unabsorbed_cost
 ),
 
 checks as (
