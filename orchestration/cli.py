@@ -83,10 +83,26 @@ def _error_text(error) -> str:
     return "\n    ".join(lines[:25]) + ("\n    …" if len(lines) > 25 else "")
 
 
-def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto") -> int:
+def _data_root(data_root: str | None) -> DataRoot:
+    return DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+
+
+def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto",
+               export_dialect: str | None = None, parquet: bool | None = None) -> int:
     period = period_for_key(partition_key)
+    landing = _data_root(data_root).landing_dir(period.key)
+    if not landing.is_dir():
+        # before any Dagster run or file: a typo in the data root must not become a skeleton warehouse
+        _say(f"error: no delivery for {period.key}: {landing} does not exist (put the eight extracts there; README)")
+        return EXIT_BAD_USAGE
     root = _prepare(data_root, period.year)
     os.environ["KPP_CSV_DIALECT"] = csv_dialect
+    from orchestration.exports import DIALECT_ENV, PARQUET_ENV
+
+    if export_dialect:
+        os.environ[DIALECT_ENV] = export_dialect
+    if parquet is not None:
+        os.environ[PARQUET_ENV] = "1" if parquet else "0"
 
     from orchestration.landing.pseudonym import MissingKeyError, resolve_key
 
@@ -200,13 +216,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Materialise every asset of one period (landing → four steps → results → published → exports) through the "
         "Dagster definitions the UI loads. Reads <data root>/landing/PARTITION/, writes <data root>/exports/PARTITION/. "
         "Exits 1 naming the gate and the offending values when a check fails (no exports are written then), "
-        "2 on bad usage or a missing key.",
+        "2 on bad usage, a missing key or a missing landing folder (then nothing is created).",
     )
     run.add_argument("partition", metavar="PARTITION", help="the period: YYYY-H1 (temp KPP, Jan–Jun) or YYYY (full-year KPP)")
     run.add_argument("--data-root", metavar="DIR", help="folder holding landing/ (default $KPP_DATA_ROOT or ./data)")
     run.add_argument("--csv-dialect", choices=["auto", "standard", "swedish"], default="auto",
                      help="CSV dialect of the landing files: standard (',' and '.'), swedish (';' and decimal comma), "
                      "or auto: detected per file from its header (default)")
+    run.add_argument("--export-dialect", choices=["contract", "swedish"],
+                     help="CSV dialect of the exports: contract (',' and '.', UTF-8; the default) or swedish (';', decimal "
+                     "comma, UTF-8 with BOM, SANT/FALSKT: opens in a Swedish Excel); default: the data root's kpp.toml "
+                     "[exports] dialect, else contract (docs/deliverables.md)")
+    run.add_argument("--parquet", action=argparse.BooleanOptionalAction, default=None,
+                     help="also write each export as Parquet beside its CSV (default: kpp.toml [exports] parquet, else no)")
 
     demo_cmd = sub.add_parser(
         "demo",
@@ -263,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
-            return run_period(args.partition, args.data_root, args.csv_dialect)
+            return run_period(args.partition, args.data_root, args.csv_dialect, args.export_dialect, args.parquet)
         if args.command == "demo":
             return demo(args.data_root)
         if args.command == "generate":
@@ -271,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             from orchestration.status import status_command
 
+            root = _data_root(args.data_root)
+            if not root.path.is_dir():  # not created: a typo would otherwise show every milestone late
+                _say(f"error: the data root {root.path} does not exist (--data-root, $KPP_DATA_ROOT or ./data)")
+                return EXIT_BAD_USAGE
             _prepare(args.data_root, (args.date or date.today()).year)
             return status_command(args.date, args.partition)
         if args.command == "explain":

@@ -4,7 +4,7 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.published import published
-from orchestration.exports import write_exports
+from orchestration.exports import ExportOptions, write_exports
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
@@ -14,8 +14,9 @@ from orchestration.resources import KppWarehouse
     deps=[published],
     partitions_def=period_partitions,
     group_name="results",
-    description="Kostnadslista and the other exports of spec §4, with summary.json (input hashes, totals).",
-    kinds={"csv"},
+    description="Kostnadslista and the other exports of spec §4, with summary.json (input hashes, totals), the "
+    "workbook kpp_<period>.xlsx, report.html and gates.html (docs/deliverables.md).",
+    kinds={"csv", "excel", "html"},
     pool="duckdb",
 )
 def exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> MaterializeResult:
@@ -23,7 +24,7 @@ def exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> Material
     target = warehouse.root.exports_dir(partition_key)
     report(context, f"exports: writing {target}")
     with warehouse.connect(read_only=True) as con:
-        run_summary = write_exports(con, partition_key, target)
+        run_summary = write_exports(con, partition_key, target, ExportOptions.for_run(warehouse.root))
     report(context, f"exports: wrote {len(run_summary['rows'])} files to {target}")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(target)),
