@@ -22,6 +22,10 @@ P = PUBLISHED
 COST_LIST_MAX = MAX_ROWS - 1
 
 
+def _grouped(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
 def workbook_name(partition_key: str) -> str:
     return f"kpp_{partition_key}.xlsx"
 
@@ -155,7 +159,7 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             where l.partition_key = ? order by l.contact_id""", k),)))
     else:
         sheets.append(Sheet("Kostnadslista", notes=(
-            f"Kostnadslistan har {contacts:,} rader, fler än ett kalkylblad rymmer ({cost_list_max:,}).".replace(",", " "),
+            f"Kostnadslistan har {_grouped(contacts)} rader, fler än ett kalkylblad rymmer ({_grouped(cost_list_max)}).",
             "Öppna cost_list.csv (eller cost_list.parquet) i samma mapp.",
         )))
     return sheets
