@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 
 from orchestration.cli import EXIT_BAD_USAGE, main
 from orchestration.status import EXIT_LATE
@@ -44,3 +45,59 @@ def test_status_of_the_example_run(example_run, tmp_path, monkeypatch, capsys):
     assert main([*args, "--partition", "2026-H1"]) == EXIT_LATE
     out = capsys.readouterr().out
     assert " LATE " in out and "not yet:" in out and "Late or failed: 2026-H1 " in out
+
+
+def test_node_progress_counts_and_names_the_running_model(monkeypatch):
+    from orchestration import progress
+
+    lines: list[str] = []
+    monkeypatch.setattr(progress, "_console", lines.append)
+
+    class Log:
+        def info(self, message):
+            pass
+
+    class Context:
+        log = Log()
+
+    def node(uid):
+        return {"node_info": {"unique_id": uid, "node_name": uid.split(".")[-1]}, "total": 3}
+
+    with progress.NodeProgress(Context(), "step4_matching", heartbeat_s=0.05) as p:
+        p.on_event("LogStartLine", node("model.kpp.int_cost_items_matched"))
+        p.on_event("LogModelResult", node("model.kpp.int_cost_items_matched") | {"status": "OK", "execution_time": 1.25})
+        p.on_event("LogStartLine", node("model.kpp.int_contacts_costed"))
+        p.on_event("LogStartLine", node("test.kpp.unique_x"))
+        p.on_event("LogTestResult", node("test.kpp.unique_x") | {"status": "pass"})
+        deadline = time.monotonic() + 5
+        while not any("still running" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert lines[0].startswith("step4_matching: 1 of 3 (") and lines[0].endswith("): int_cost_items_matched OK in 1.2 s")
+    assert len([line for line in lines if " of 3 (" in line]) == 1  # a test is counted, not reported
+    beat = next(line for line in lines if "still running" in line)
+    assert beat.startswith("step4_matching: 2 of 3 done, ") and "still running: int_contacts_costed (" in beat
+
+
+def test_every_dbt_materialisation_has_its_row_count_owner_and_column_sources(example_run):
+    import duckdb
+    from dagster import AssetKey, DagsterEventType, DagsterInstance, EventRecordsFilter
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    dbt_keys = [k for k in graph.get_all_asset_keys() if "dbt" in (graph.get(k).kinds or ())]
+    assert len(dbt_keys) > 50
+    assert all(graph.get(k).owners == ["team:kpp"] for k in dbt_keys)
+    with DagsterInstance.from_config(str(example_run.root / "dagster_home")) as instance:
+        for key in dbt_keys:
+            (record,) = instance.get_event_records(EventRecordsFilter(
+                DagsterEventType.ASSET_MATERIALIZATION, asset_key=key, asset_partitions=["2025"]), limit=1)
+            metadata = record.asset_materialization.metadata
+            assert "dagster/row_count" in metadata, key
+            if key.path[0] != "national":  # models (seeds have no lineage)
+                assert "| column | type | computed from |" in metadata["column_sources"].value, key
+        (record,) = instance.get_event_records(EventRecordsFilter(
+            DagsterEventType.ASSET_MATERIALIZATION, asset_key=AssetKey(["marts", "cost_list"]), asset_partitions=["2025"]), limit=1)
+    with duckdb.connect(str(example_run.root / "kpp.duckdb"), read_only=True) as con:
+        (rows,) = con.execute("select count(*) from marts.cost_list where partition_key = '2025'").fetchone()
+    assert record.asset_materialization.metadata["dagster/row_count"].value == rows == 2590
