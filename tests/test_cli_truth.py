@@ -80,7 +80,7 @@ def test_node_progress_counts_and_names_the_running_model(monkeypatch):
 
 def test_every_dbt_materialisation_has_its_row_count_owner_and_column_sources(example_run):
     import duckdb
-    from dagster import AssetKey, DagsterEventType, DagsterInstance, EventRecordsFilter
+    from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
     from orchestration.definitions import defs
 
@@ -90,14 +90,13 @@ def test_every_dbt_materialisation_has_its_row_count_owner_and_column_sources(ex
     assert all(graph.get(k).owners == ["team:kpp"] for k in dbt_keys)
     with DagsterInstance.from_config(str(example_run.root / "dagster_home")) as instance:
         for key in dbt_keys:
-            (record,) = instance.get_event_records(EventRecordsFilter(
-                DagsterEventType.ASSET_MATERIALIZATION, asset_key=key, asset_partitions=["2025"]), limit=1)
+            (record,) = instance.fetch_materializations(AssetRecordsFilter(key, asset_partitions=["2025"]), limit=1).records
             metadata = record.asset_materialization.metadata
             assert "dagster/row_count" in metadata, key
             if key.path[0] != "national":  # models (seeds have no lineage)
                 assert "| column | type | computed from |" in metadata["column_sources"].value, key
-        (record,) = instance.get_event_records(EventRecordsFilter(
-            DagsterEventType.ASSET_MATERIALIZATION, asset_key=AssetKey(["marts", "cost_list"]), asset_partitions=["2025"]), limit=1)
+        (record,) = instance.fetch_materializations(
+            AssetRecordsFilter(AssetKey(["marts", "cost_list"]), asset_partitions=["2025"]), limit=1).records
     with duckdb.connect(str(example_run.root / "kpp.duckdb"), read_only=True) as con:
         (rows,) = con.execute("select count(*) from marts.cost_list where partition_key = '2025'").fetchone()
     assert record.asset_materialization.metadata["dagster/row_count"].value == rows == 2590

@@ -92,6 +92,7 @@ def test_rerunning_one_period_replaces_only_that_period(example_run, tmp_path, m
 def test_missing_key_refuses_to_run(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("KPP_PSEUDONYM_KEY", raising=False)
     monkeypatch.delenv("KPP_PSEUDONYM_KEY_FILE", raising=False)
+    (tmp_path / "landing" / "2025").mkdir(parents=True)  # a delivery folder: else that is the error
     assert main(["run", "2025", "--data-root", str(tmp_path)]) == 2
     assert "KPP_PSEUDONYM_KEY" in capsys.readouterr().err
 

@@ -4,6 +4,7 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.published import published
+from orchestration.deliverables import workbook_name
 from orchestration.exports import ExportOptions, write_exports
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
@@ -25,9 +26,14 @@ def exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> Material
     report(context, f"exports: writing {target}")
     with warehouse.connect(read_only=True) as con:
         run_summary = write_exports(con, partition_key, target, ExportOptions.for_run(warehouse.root))
-    report(context, f"exports: wrote {len(run_summary['rows'])} files to {target}")
+    report(context, f"exports: wrote {len(run_summary['rows'])} CSV files, {workbook_name(partition_key)}, report.html "
+                    f"and gates.html to {target}")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(target)),
+        "workbook": MetadataValue.path(str(target / workbook_name(partition_key))),
+        "report": MetadataValue.path(str(target / "report.html")),
+        "gate_report": MetadataValue.path(str(target / "gates.html")),
+        "csv_dialect": run_summary["csv_dialect"],
         "production_cost": MetadataValue.float(run_summary["production_cost"]),
         "contacts_costed": MetadataValue.int(run_summary["contacts_costed"]),
         "cost_per_drg_point": MetadataValue.float(float(run_summary["cost_per_drg_point"] or 0)),
