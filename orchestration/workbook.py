@@ -117,4 +117,6 @@ def _write_cell(ws, row: int, col: int, kind: str, value, formats: dict) -> None
     elif kind == TIMESTAMP:
         ws.write_datetime(row, col, value, formats[TIMESTAMP])
     else:
-        ws.write_number(row, col, float(value), formats[kind])
+        number = float(value)
+        # as the CSVs (orchestration/exports.py): what rounds to 0.000000 is 0, never shown as -0,00
+        ws.write_number(row, col, 0.0 if abs(number) < 5e-7 else number, formats[kind])

@@ -118,3 +118,7 @@ def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeyp
     assert not (tmp_path / "exports" / "2025-H1").exists()
     note = (tmp_path / "exports" / "2025-H1.FAILED.txt").read_text(encoding="utf-8")
     assert "No exports exist for this period." in note and "unmatched_share_max" in note
+    # the gate report of the failed run (docs/deliverables.md): the gates that ran, and the one that did not
+    gates = (tmp_path / "gx_docs" / "2025-H1" / "gates.html").read_text(encoding="utf-8")
+    assert "<span class='badge passed'>passed</span><td>22 of 22 passed" in gates.replace("</td><td>", "<td>")
+    assert "<td>step4_matching</td><td></td><td><span class='badge missing'>not run</span>" in gates
