@@ -15,11 +15,12 @@ import duckdb
 
 from orchestration.partitions import period_for_key
 from orchestration.publish import PUBLISHED
-from orchestration.workbook import BOOL, DECIMAL, INT, MAX_ROWS, SEK, SHARE, TEXT, TIMESTAMP, Column, Sheet, Table, write_workbook
+from orchestration.workbook import BOOL, DECIMAL, INT, MAX_ROWS, MIXED, SEK, SHARE, TIMESTAMP, Column, Sheet, Table, write_workbook
 
 P = PUBLISHED
-# the cost list goes into the workbook when it fits a sheet (header, then one row per contact)
-COST_LIST_MAX = MAX_ROWS - 1
+_UNIT_KINDS = {"kr": SEK, "st": INT, "andel": SHARE}
+# a listing (the cost list, the unmatched items) goes into the workbook when it fits a sheet below its header
+MAX_LISTED = MAX_ROWS - 1
 
 
 def _grouped(n: int) -> str:
@@ -66,8 +67,9 @@ RECONCILIATION_COLUMNS = (
 RECONCILIATION_SQL = f'select * from {P}.reconciliation where partition_key = ? order by check_order'
 
 
-def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summary: dict, cost_list_max: int = COST_LIST_MAX) -> list[Sheet]:
-    """The sheets of the period workbook, in order."""
+def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summary: dict, max_rows: int = MAX_LISTED) -> list[Sheet]:
+    """The sheets of the period workbook, in order. A listing longer than `max_rows` (the cost
+    list, the unmatched items) is a note pointing to its CSV instead."""
     period = period_for_key(partition_key)
     k = [partition_key]
     names = f"{P}.cost_centers"
@@ -75,8 +77,8 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
         f"KPP {partition_key} ({period.kind}, {period.start} – {period.end} exklusive)",
         f"Publicerade resultat från körning {run_summary.get('published_by_run')}. Belopp i kronor (SEK).",
     ), tables=(
-        Table((Column("label", "Nyckeltal", width=44), Column("value", "Värde", SEK), Column("unit", "Enhet")),
-              [(label, value, unit) for label, value, unit in headline_rows(run_summary)], "Nyckeltal"),
+        Table((Column("label", "Nyckeltal", width=44), Column("value", "Värde", MIXED), Column("unit", "Enhet")),
+              [(label, (value, _UNIT_KINDS[unit]), unit) for label, value, unit in headline_rows(run_summary)], "Nyckeltal"),
         _table(con, RECONCILIATION_COLUMNS, RECONCILIATION_SQL, k, "Avstämning"),
         _table(con, (Column("file_name", "Fil", width=24), Column("table_name", "Tabell"), Column("rows_read", "Rader", INT),
                      Column("sha256", "SHA-256", width=66)),
@@ -93,7 +95,7 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
         from contacts c left join {P}.cost_per_drg_point p
             on p.partition_key = ? and p.hospital = c.hospital and p.clinic = c.clinic and p.care_type = c.care_type
         order by c.hospital, c.clinic, c.care_type"""
-    sheets = [
+    return [
         sammanfattning,
         Sheet("Kostnad per klinik", (_table(con, (
             Column("hospital", "Sjukhus"), Column("clinic", "Klinik"), Column("care_type", "Vårdtyp"),
@@ -132,7 +134,8 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("outlier_threshold", "Trimpunkt", SEK), Column("mean_inlier_cost", "Medelkostnad innerfall", SEK),
             Column("retro_weight", "Retrospektiv vikt", DECIMAL), Column("national_weight", "Nationell vikt", DECIMAL)),
             f"select * from {P}.drg_weights where partition_key = ? order by drg, care_type", k),)),
-        Sheet("Omatchat", (_table(con, (
+        _listing("Omatchat", "Listan över omatchade kostnader", "unmatched", run_summary["rows"]["unmatched.csv"], max_rows,
+                 lambda: _table(con, (
             Column("source", "Källa"), Column("id", "Id"), Column("cost_center", "Kostnadsställe"),
             Column("cost_center_name", "Kostnadsställets namn", width=36), Column("code", "Kod"),
             Column("quantity", "Antal", DECIMAL), Column("event_ts", "Tidpunkt", TIMESTAMP),
@@ -140,11 +143,9 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("in_reconciliation", "I avstämningen", BOOL)), f"""
             select u.*, c.cost_center_name from {P}.unmatched u
             left join {names} c on c.partition_key = u.partition_key and c.cost_center = u.cost_center
-            where u.partition_key = ? order by u.source, u.id""", k),)),
-    ]
-    contacts = run_summary["contacts_costed"]
-    if contacts <= cost_list_max:
-        sheets.append(Sheet("Kostnadslista", (_table(con, (
+            where u.partition_key = ? order by u.source, u.id""", k)),
+        _listing("Kostnadslista", "Kostnadslistan", "cost_list", run_summary["contacts_costed"], max_rows,
+                 lambda: _table(con, (
             Column("contact_id", "Vårdkontakt"), Column("patient_pseudonym", "Patient (pseudonym)", width=20),
             Column("hospital", "Sjukhus"), Column("clinic", "Klinik"), Column("cost_center", "Kostnadsställe"),
             Column("cost_center_name", "Kostnadsställets namn", width=30), Column("care_type", "Vårdtyp"),
@@ -156,13 +157,18 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("drg_points", "DRG-poäng", DECIMAL), Column("spans_period_boundary", "Över periodgräns", BOOL)), f"""
             select l.*, c.cost_center_name from {P}.cost_list l
             left join {names} c on c.partition_key = l.partition_key and c.cost_center = l.cost_center
-            where l.partition_key = ? order by l.contact_id""", k),)))
-    else:
-        sheets.append(Sheet("Kostnadslista", notes=(
-            f"Kostnadslistan har {_grouped(contacts)} rader, fler än ett kalkylblad rymmer ({_grouped(cost_list_max)}).",
-            "Öppna cost_list.csv (eller cost_list.parquet) i samma mapp.",
-        )))
-    return sheets
+            where l.partition_key = ? order by l.contact_id""", k)),
+    ]
+
+
+def _listing(name: str, what: str, export: str, rows: int, max_rows: int, table) -> Sheet:
+    """A sheet of one row per exported row when they fit, else a note pointing to the export's files."""
+    if rows <= max_rows:
+        return Sheet(name, (table(),))
+    return Sheet(name, notes=(
+        f"{what} har {_grouped(rows)} rader, fler än ett kalkylblad rymmer ({_grouped(max_rows)}).",
+        f"Öppna {export}.csv (eller {export}.parquet) i samma mapp.",
+    ))
 
 
 def write_period_deliverables(con: duckdb.DuckDBPyConnection, partition_key: str, build: Path, run_summary: dict,

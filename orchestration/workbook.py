@@ -19,6 +19,8 @@ from pathlib import Path
 MAX_ROWS = 1_048_576
 # column kinds: how a value is written and formatted
 TEXT, SEK, INT, SHARE, DECIMAL, BOOL, TIMESTAMP = "text", "sek", "int", "share", "decimal", "bool", "timestamp"
+# a column whose values come as (value, kind) pairs: a key-figure table of amounts, counts and shares
+MIXED = "mixed"
 _FORMATS = {
     SEK: {"num_format": "#,##0.00"},
     INT: {"num_format": "#,##0"},
@@ -26,7 +28,7 @@ _FORMATS = {
     DECIMAL: {"num_format": "#,##0.000000"},
     TIMESTAMP: {"num_format": "yyyy-mm-dd hh:mm"},
 }
-_WIDTHS = {TEXT: 14, SEK: 16, INT: 10, SHARE: 10, DECIMAL: 14, BOOL: 8, TIMESTAMP: 17}
+_WIDTHS = {TEXT: 14, SEK: 16, INT: 10, SHARE: 10, DECIMAL: 14, BOOL: 8, TIMESTAMP: 17, MIXED: 18}
 # a fixed creation time: the same results give the same file
 _CREATED = dt.datetime(2000, 1, 1)
 
@@ -108,6 +110,8 @@ def _write_sheet(ws, sheet: Sheet, formats: dict, bold, header, title_format) ->
 
 
 def _write_cell(ws, row: int, col: int, kind: str, value, formats: dict) -> None:
+    if kind == MIXED and value is not None:
+        value, kind = value
     if value is None:
         return
     if kind == TEXT:

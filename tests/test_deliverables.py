@@ -137,6 +137,8 @@ def test_workbook_layout(example_run):
     summary = [row[:3] for row in workbook["Sammanfattning"].iter_rows(values_only=True) if row[0]]
     assert ("Vårdkontakter med kostnad", 2590, "st") in summary
     assert {"Avstämning", "Indatafiler"} <= {row[0] for row in summary}
+    (share,) = [r[1] for r in workbook["Sammanfattning"].iter_rows() if r[0].value == "Andel omatchad kostnad"]
+    assert share.number_format == "0.00%" and 0 < share.value < 0.02
 
 
 @pytest.fixture
@@ -174,9 +176,12 @@ def test_cost_list_too_long_for_a_sheet_is_a_note(formula_like_root, tmp_path):
     from orchestration.workbook import write_workbook
 
     with duckdb.connect(str(formula_like_root / "kpp.duckdb"), read_only=True) as con:
-        sheets = period_sheets(con, "2025", summary(con, "2025"), cost_list_max=2589)
+        counts = {"unmatched.csv": 282}
+        sheets = period_sheets(con, "2025", summary(con, "2025") | {"rows": counts}, max_rows=2589)
         path = write_workbook(tmp_path / "small.xlsx", sheets)
-    notes = [row[0] for row in openpyxl.load_workbook(path)["Kostnadslista"].iter_rows(values_only=True)]
+    workbook = openpyxl.load_workbook(path)
+    assert workbook["Omatchat"].max_row == 1 + 282  # fits: listed
+    notes = [row[0] for row in workbook["Kostnadslista"].iter_rows(values_only=True)]
     assert notes[:2] == ["Kostnadslistan har 2 590 rader, fler än ett kalkylblad rymmer (2 589).",
                          "Öppna cost_list.csv (eller cost_list.parquet) i samma mapp."]
 

@@ -8,6 +8,7 @@ implementation's within 0.01 SEK; a re-run of one period leaves the other alone.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -120,5 +121,5 @@ def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeyp
     assert "No exports exist for this period." in note and "unmatched_share_max" in note
     # the gate report of the failed run (docs/deliverables.md): the gates that ran, and the one that did not
     gates = (tmp_path / "gx_docs" / "2025-H1" / "gates.html").read_text(encoding="utf-8")
-    assert "<span class='badge passed'>passed</span><td>22 of 22 passed" in gates.replace("</td><td>", "<td>")
+    assert re.search(r"<a href='#step3_calculation'>step3_calculation</a>.*?<span class='badge (passed|warned)'>", gates)
     assert "<td>step4_matching</td><td></td><td><span class='badge missing'>not run</span>" in gates
