@@ -22,8 +22,25 @@ EXIT_BAD_USAGE = 2
 _USER_ERRORS = ("InputError", "MissingKeyError", "DagsterDbtCliRuntimeError", "Failure")
 
 
+_bar_shown = False  # the console's last line is a progress bar, to be overwritten
+
+
 def _say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    global _bar_shown
+    prefix = "\r\x1b[2K" if _bar_shown else ""
+    _bar_shown = False
+    print(f"{prefix}[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _progress_bar(step: str, done: int, total: int, running: str) -> None:
+    """One line, redrawn in place: only on a terminal (the run log has the node lines)."""
+    global _bar_shown
+    width = 30
+    filled = width * done // max(total, 1)
+    line = f"{step} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {running}"
+    sys.stderr.write("\r\x1b[2K" + line[:100])
+    sys.stderr.flush()
+    _bar_shown = True
 
 
 def _prepare(data_root: str | None, year: int) -> DataRoot:
@@ -121,7 +138,7 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _say(f"dbt and Dagster output: {log_path}")
-    set_console(_say)
+    set_console(_say, _progress_bar if sys.stderr.isatty() else None)
     started = time.monotonic()
     # dbt's console output goes to the run log; the console shows step progress.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):

@@ -7,11 +7,13 @@ import time
 from typing import Callable
 
 _console: Callable[[str], None] | None = None
+# (step, nodes done, nodes in the build, a node still running) -> a progress bar, when the console is a terminal
+_bar: Callable[[str, int, int, str], None] | None = None
 
 
-def set_console(sink: Callable[[str], None] | None) -> None:
-    global _console
-    _console = sink
+def set_console(sink: Callable[[str], None] | None, bar: Callable[[str, int, int, str], None] | None = None) -> None:
+    global _console, _bar
+    _console, _bar = sink, bar
 
 
 def report(context, message: str) -> None:
@@ -64,6 +66,9 @@ class NodeProgress:
             self.done += 1
             self.total = max(self.total, int(data.get("total") or 0))
             done, total = self.done, self.total
+            running = min(self.running.values(), key=lambda r: r[1])[0] if self.running else ""
+        if _bar is not None:
+            _bar(self.step, done, total, running)
         if unique_id.split(".", 1)[0] in ("model", "seed", "snapshot"):
             took = float(data.get("execution_time") or 0)
             report(self.context, f"{self.step}: {done} of {total} ({now - self.started:.0f} s): "
