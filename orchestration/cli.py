@@ -43,9 +43,13 @@ def _progress_bar(step: str, done: int, total: int, running: str) -> None:
     _bar_shown = True
 
 
+def _data_root(data_root: str | None) -> DataRoot:
+    return DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+
+
 def _prepare(data_root: str | None, year: int) -> DataRoot:
     """Environment for one process: data root, partition range covering `year`, Dagster instance home."""
-    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+    root = _data_root(data_root)
     root.path.mkdir(parents=True, exist_ok=True)
     root.export_environment()
     # widen the partition range to the requested year before the definitions are imported
@@ -100,10 +104,6 @@ def _error_text(error) -> str:
     return "\n    ".join(lines[:25]) + ("\n    …" if len(lines) > 25 else "")
 
 
-def _data_root(data_root: str | None) -> DataRoot:
-    return DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
-
-
 def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto",
                export_dialect: str | None = None, parquet: bool | None = None) -> int:
     period = period_for_key(partition_key)
@@ -116,10 +116,12 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
     os.environ["KPP_CSV_DIALECT"] = csv_dialect
     from orchestration.exports import DIALECT_ENV, PARQUET_ENV
 
-    if export_dialect:
-        os.environ[DIALECT_ENV] = export_dialect
-    if parquet is not None:
-        os.environ[PARQUET_ENV] = "1" if parquet else "0"
+    # set or cleared for every run: an earlier run's choice in the same process must not stick
+    for name, value in ((DIALECT_ENV, export_dialect), (PARQUET_ENV, None if parquet is None else "1" if parquet else "0")):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
     from orchestration.landing.pseudonym import MissingKeyError, resolve_key
 
@@ -193,7 +195,7 @@ def demo(data_root: str | None) -> int:
     from orchestration.landing.pseudonym import DEMO_KEY, KEY_ENV
     from orchestration.synthetic.generator import generate
 
-    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+    root = _data_root(data_root)
     if KEY_ENV not in os.environ:
         os.environ[KEY_ENV] = DEMO_KEY.decode()
         _say("demo: using the built-in demo pseudonymisation key (synthetic data only; set KPP_PSEUDONYM_KEY for real data)")

@@ -85,11 +85,6 @@ class ExportOptions:
                    parquet=parquet == "1" if parquet else bool(settings.get("parquet", False)))
 
 
-def neutralised(text: str | None) -> str | None:
-    """`text` as the CSV exports write it: a leading apostrophe before a formula character."""
-    return "'" + text if text and text.startswith(FORMULA_PREFIXES) else text
-
-
 def _select_list(types: dict[str, str], dialect: str = CONTRACT) -> str:
     """Amounts with 6 decimals (never `-0.000000`), timestamps ISO, formula-like text neutralised,
     no partition or ordering helper columns."""
