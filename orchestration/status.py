@@ -5,7 +5,9 @@ the work it stands for is done — every asset of its ``asset_hint`` (a group su
 as ``step2_allocation``, or an asset key such as ``exports``) materialised for
 the cycle's period, none of their gates (blocking checks) failed in its
 latest evaluation and the latest run of their steps did not fail — and when; a
-milestone that is not done after its date is late.
+milestone that is not done after its date is late, one done after its date is
+done late. The evidence is in words (steps and results by what they are, no model
+paths); `kpp status` exits EXIT_LATE when a milestone is late or failed.
 """
 
 from __future__ import annotations
