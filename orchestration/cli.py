@@ -139,6 +139,7 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
     _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}")
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.touch()  # before it is named: a reader may open it at once
     _say(f"dbt and Dagster output: {log_path}")
     set_console(_say, _progress_bar if sys.stderr.isatty() else None)
     started = time.monotonic()
