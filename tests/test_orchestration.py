@@ -114,10 +114,20 @@ def _tick(defs, name: str, when: datetime):
     ("kpp_temp_calendar", 8, 31, f"{YEAR}-H1", "reconciliation"),
     ("kpp_temp_calendar", 9, 28, f"{YEAR}-H1", "controls"),
 ])
-def test_a_milestone_tick_requests_its_cycles_period(defs, schedule, month, day, partition, milestones):
+def test_a_milestone_tick_requests_its_cycles_period(defs, schedule, month, day, partition, milestones, tmp_path, monkeypatch):
+    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
+    (tmp_path / "landing" / partition).mkdir(parents=True)
     # 23:30 UTC the evening before is already the milestone day in Stockholm (00:30 or 01:30)
     result = _tick(defs, schedule, datetime(YEAR, month, day, tzinfo=timezone.utc) - timedelta(minutes=30))
     assert [(r.partition_key, r.tags["kpp/milestone"]) for r in result.run_requests] == [(partition, milestones)]
+
+
+def test_a_milestone_tick_without_a_delivery_skips(defs, tmp_path, monkeypatch):
+    """No run that can only fail (and would show every asset and gate failed in the UI)."""
+    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
+    result = _tick(defs, "kpp_full_year_calendar", datetime(YEAR, 1, 25, 8, tzinfo=timezone.utc))
+    assert result.run_requests == []
+    assert result.skip_message == f"No delivery for {YEAR - 1}: {tmp_path / 'landing' / str(YEAR - 1)} does not exist."
 
 
 def test_crons_are_the_calendar_days_and_other_days_skip(defs):
