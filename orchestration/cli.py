@@ -24,25 +24,42 @@ EXIT_BAD_USAGE = 2
 _USER_ERRORS = ("InputError", "MissingKeyError", "DagsterDbtCliRuntimeError", "Failure")
 
 
+_bar_shown = False  # the console's last line is a progress bar, to be overwritten
+
+
 def _say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    global _bar_shown
+    prefix = "\r\x1b[2K" if _bar_shown else ""
+    _bar_shown = False
+    print(f"{prefix}[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _progress_bar(step: str, done: int, total: int, running: str) -> None:
+    """One line, redrawn in place: only on a terminal (the run log has the node lines)."""
+    global _bar_shown
+    width = 30
+    filled = width * done // max(total, 1)
+    line = f"{step} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {running}"
+    sys.stderr.write("\r\x1b[2K" + line[:100])
+    sys.stderr.flush()
+    _bar_shown = True
 
 
 def _data_root(data_root: str | None) -> DataRoot:
+    """The data root named (not created: a command that only reads must not make one at a typo)."""
+    return DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+
+
+def _prepare(data_root: str | None, year: int) -> DataRoot:
+    """Environment for one process: data root, partition range covering `year`, Dagster instance home."""
     from orchestration.housekeeping import DataRootError
 
-    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+    root = _data_root(data_root)
     try:
         root.path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataRootError(f"cannot create the data root {root.path} ({exc.strerror}): give a --data-root this user "
                             "may write to.") from None
-    return root
-
-
-def _prepare(data_root: str | None, year: int) -> DataRoot:
-    """Environment for one process: data root, partition range covering `year`, Dagster instance home."""
-    root = _data_root(data_root)
     root.export_environment()
     # widen the partition range to the requested year before the definitions are imported
     first, last = configured_years()
@@ -94,22 +111,35 @@ def _error_text(error) -> str:
     return "\n    ".join(lines[:25]) + ("\n    …" if len(lines) > 25 else "")
 
 
-def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto") -> int:
+def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto",
+               export_dialect: str | None = None, parquet: bool | None = None) -> int:
     from orchestration.housekeeping import exclusive
 
     period = period_for_key(partition_key)
     root = _data_root(data_root)
+    if not root.landing_dir(period.key).is_dir():
+        # before any Dagster run or file: a typo in the data root must not become a skeleton warehouse
+        _say(f"error: no delivery for {period.key}: {root.landing_dir(period.key)} does not exist "
+             "(put the eight extracts there; README)")
+        return EXIT_BAD_USAGE
     with exclusive(root, period.key, _say):
-        return _run_locked(period, data_root, csv_dialect)
+        return _run_locked(period, data_root, csv_dialect, export_dialect, parquet)
 
 
-def _run_locked(period, data_root: str | None, csv_dialect: str) -> int:
+def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect: str | None, parquet: bool | None) -> int:
+    from orchestration.exports import DIALECT_ENV, PARQUET_ENV
     from orchestration.housekeeping import check_warehouse, clear_stale, keep_runs, prune
     from orchestration.landing.pseudonym import MissingKeyError, demo_key_allowed, resolve_key
 
     keep_runs()  # a bad KPP_KEEP_RUNS stops the run before it starts, not after it succeeded
     root = _prepare(data_root, period.year)
     os.environ["KPP_CSV_DIALECT"] = csv_dialect
+    # set or cleared for every run: an earlier run's choice in the same process must not stick
+    for name, value in ((DIALECT_ENV, export_dialect), (PARQUET_ENV, None if parquet is None else "1" if parquet else "0")):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(period.key)))
     except MissingKeyError as exc:
@@ -142,7 +172,7 @@ def _execute(root: DataRoot, period, instance) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.touch()  # it exists when it is announced (a reader may open it at once)
     _say(f"dbt and Dagster output: {log_path}")
-    set_console(_say)
+    set_console(_say, _progress_bar if sys.stderr.isatty() else None)
     started = time.monotonic()
     # dbt's console output goes to the run log; the console shows step progress.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
@@ -252,13 +282,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Materialise every asset of one period (landing → four steps → results → published → exports) through the "
         "Dagster definitions the UI loads. Reads <data root>/landing/PARTITION/, writes <data root>/exports/PARTITION/. "
         "Exits 1 naming the gate and the offending values when a check fails (no exports are written then), "
-        "2 on bad usage or a missing key.",
+        "2 on bad usage, a missing key or a missing landing folder (then nothing is created).",
     )
     run.add_argument("partition", metavar="PARTITION", help="the period: YYYY-H1 (temp KPP, Jan–Jun) or YYYY (full-year KPP)")
     run.add_argument("--data-root", metavar="DIR", help="folder holding landing/ (default $KPP_DATA_ROOT or ./data)")
     run.add_argument("--csv-dialect", choices=["auto", "standard", "swedish"], default="auto",
                      help="CSV dialect of the landing files: standard (',' and '.'), swedish (';' and decimal comma), "
                      "or auto: detected per file from its header (default)")
+    run.add_argument("--export-dialect", choices=["contract", "swedish"],
+                     help="CSV dialect of the exports: contract (',' and '.', UTF-8; the default) or swedish (';', decimal "
+                     "comma, UTF-8 with BOM, SANT/FALSKT: opens in a Swedish Excel); default: the data root's kpp.toml "
+                     "[exports] dialect, else contract (docs/deliverables.md)")
+    run.add_argument("--parquet", action=argparse.BooleanOptionalAction, default=None,
+                     help="also write each export as Parquet beside its CSV (default: kpp.toml [exports] parquet, else no)")
 
     demo_cmd = sub.add_parser(
         "demo",
@@ -317,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     try:
         if args.command == "run":
-            return run_period(args.partition, args.data_root, args.csv_dialect)
+            return run_period(args.partition, args.data_root, args.csv_dialect, args.export_dialect, args.parquet)
         if args.command == "demo":
             return demo(args.data_root)
         if args.command == "generate":
@@ -328,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
             from orchestration.housekeeping import clear_stale_if_idle
             from orchestration.status import status_command
 
+            root = _data_root(args.data_root)
+            if not root.path.is_dir():  # not created: a typo would otherwise show every milestone late
+                _say(f"error: the data root {root.path} does not exist (--data-root, $KPP_DATA_ROOT or ./data)")
+                return EXIT_BAD_USAGE
             root = _prepare(args.data_root, (args.date or date.today()).year)
             with DagsterInstance.get() as instance:
                 clear_stale_if_idle(root, instance, _say)

@@ -52,10 +52,11 @@ class DbtBuild:
         )
 
 
-def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path: Path) -> DbtBuild:
+def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path: Path, progress=None) -> DbtBuild:
     """Build the selection of the `@dbt_assets` being executed (or the subset Dagster asked for).
 
-    `dbt` is the DbtCliResource (project and profiles folders); `target_path` is relative to the project.
+    `dbt` is the DbtCliResource (project and profiles folders); `target_path` is relative to the project;
+    `progress` (a NodeProgress) is told of every node's start and result.
     """
     # selection, manifest and translator come from the context's `@dbt_assets` definition
     params = get_updated_cli_invocation_params_for_context(
@@ -89,6 +90,8 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
         info = raw["info"]
         if info["level"] == "error":
             build.errors.append(info["msg"])
+        if progress is not None:  # n of N, the model finished (orchestration/progress.py)
+            progress.on_event(info["name"], raw.get("data") or {})
         sys.stdout.write(info["msg"] + "\n")
         sys.stdout.flush()
         build.events.append(DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={}))

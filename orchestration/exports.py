@@ -4,6 +4,9 @@ A run's files are written to their own folder under `exports/.builds/`, and
 `exports/<partition>` is a symbolic link swapped to it with one atomic rename:
 whenever a run stops, the link names one complete run's output. The previous
 build stays until the next swap, for a reader that opened it before.
+
+Beside the CSVs (and summary.json) the build holds the workbook, the report and
+the gate report (orchestration/deliverables.py), all from the same published results.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish import PUBLISHED, columns
+from orchestration.settings import DataRoot
 
 
 @dataclass(frozen=True)
@@ -48,18 +52,59 @@ EXPORTS = (
     Export("specific_cost_scaling", "cost_center, account", is_contract=False),
 )
 
+# Text a spreadsheet would take for a formula ("CSV injection"): a leading apostrophe in the
+# CSVs, a string cell in the workbook (docs/deliverables.md). Text columns only: a negative
+# amount is a number.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+CONTRACT, SWEDISH = "contract", "swedish"
+DIALECTS = (CONTRACT, SWEDISH)
+DIALECT_ENV, PARQUET_ENV = "KPP_EXPORT_DIALECT", "KPP_EXPORT_PARQUET"
+_BOM = "\ufeff".encode()
+_FORMULA_LIKE = "left({0}, 1) in (" + ", ".join(f"'{c}'" for c in FORMULA_PREFIXES) + ")"
 
-def _select_list(con: duckdb.DuckDBPyConnection, relation: str) -> str:
-    """Amounts with 6 decimals, timestamps ISO, no partition or ordering helper columns."""
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How the CSVs are written: the contract's dialect (`,`, decimal point, UTF-8, true/false) or
+    the Swedish one (`;`, decimal comma, UTF-8 with BOM, SANT/FALSKT); Parquet beside them or not."""
+
+    dialect: str = CONTRACT
+    parquet: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"export dialect {self.dialect!r}: use one of {', '.join(DIALECTS)}")
+
+    @classmethod
+    def for_run(cls, root: DataRoot) -> "ExportOptions":
+        """The run's choice ($KPP_EXPORT_DIALECT, $KPP_EXPORT_PARQUET: `kpp run --export-dialect`,
+        `--parquet`), else the data root's kpp.toml [exports], else the contract's dialect."""
+        settings = root.settings("exports")
+        parquet = os.environ.get(PARQUET_ENV)
+        return cls(dialect=os.environ.get(DIALECT_ENV) or settings.get("dialect", CONTRACT),
+                   parquet=parquet == "1" if parquet else bool(settings.get("parquet", False)))
+
+
+def _select_list(types: dict[str, str], dialect: str = CONTRACT) -> str:
+    """Amounts with 6 decimals (never `-0.000000`), timestamps ISO, formula-like text neutralised,
+    no partition or ordering helper columns."""
     parts = []
-    for name, column_type in con.execute(f"select column_name, column_type from (describe {relation})").fetchall():
+    for name, column_type in types.items():
         if name in ("partition_key", "check_order"):
             continue
         quoted = f'"{name}"'
         if column_type in ("DOUBLE", "FLOAT") or column_type.startswith("DECIMAL"):
-            parts.append(f"printf('%.6f', {quoted}) as {quoted}")
+            # a tiny negative prints as -0.000000: identical inputs must give identical files
+            number = f"regexp_replace(printf('%.6f', {quoted}), '^-(0\\.0+)$', '\\1')"
+            if dialect == SWEDISH:
+                number = f"replace({number}, '.', ',')"
+            parts.append(f"{number} as {quoted}")
         elif column_type == "TIMESTAMP":
             parts.append(f"strftime({quoted}, '%Y-%m-%d %H:%M:%S') as {quoted}")
+        elif column_type == "BOOLEAN" and dialect == SWEDISH:
+            parts.append(f"case when {quoted} then 'SANT' when not {quoted} then 'FALSKT' end as {quoted}")
+        elif column_type == "VARCHAR":
+            parts.append(f"case when {_FORMULA_LIKE.format(quoted)} then '''' || {quoted} else {quoted} end as {quoted}")
         else:
             parts.append(quoted)
     return ", ".join(parts)
@@ -96,21 +141,51 @@ def summary(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict:
     }
 
 
-def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Path) -> dict:
+def _sorted_query(con: duckdb.DuckDBPyConnection, export: Export) -> tuple[str, dict[str, str]]:
+    """The export's rows of one period (parameter: the partition key), sorted, in the marts'
+    column order (a column a newer version added sits last in the published table); and the types."""
+    published = columns(con, PUBLISHED, export.mart)
+    types = {name: published[name] for name in columns(con, "marts", export.mart)}
+    in_order = ", ".join(f'"{name}"' for name in types)
+    return f"select {in_order} from {PUBLISHED}.{export.mart} where partition_key = ? order by {export.order_by}", types
+
+
+def write_csv(con: duckdb.DuckDBPyConnection, export: Export, partition_key: str, path: Path,
+              options: ExportOptions = ExportOptions()) -> int:
+    """One export as CSV in the chosen dialect (and as Parquet beside it); returns its rows."""
+    sql, types = _sorted_query(con, export)
+    delimiter = "," if options.dialect == CONTRACT else ";"
+    body = path.with_name(path.name + ".part")
+    # the path is bound, not spliced into the SQL: a data root may hold any character. COPY
+    # returns its row count, so the sorted query runs once.
+    (rows,) = con.execute(f"copy (select {_select_list(types, options.dialect)} from ({sql})) to ? "
+                          f"(header, delimiter '{delimiter}')", [partition_key, str(body)]).fetchone()
+    if options.dialect == SWEDISH:  # Excel reads UTF-8 (Σ, å, ä, ö) only after a byte-order mark
+        with path.open("wb") as out, body.open("rb") as written:
+            out.write(_BOM)
+            shutil.copyfileobj(written, out, 1 << 20)
+        body.unlink()
+    else:
+        os.replace(body, path)
+    if options.parquet:  # typed values, unformatted: for tools, not spreadsheets
+        con.execute(f"copy ({sql}) to ? (format parquet)", [partition_key, str(path.with_suffix(".parquet"))])
+    return rows
+
+
+def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Path,
+                  options: ExportOptions | None = None) -> dict:
     """Write every export of the period's published results and point `target` at them."""
+    from orchestration.deliverables import write_period_deliverables
+
+    options = options or ExportOptions()
     builds = target.parent / ".builds"
     build = builds / f"{partition_key}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}"
     build.mkdir(parents=True)
-    counts = {}
-    for export in EXPORTS:
-        # the marts' column order: a column a newer version added sits last in the published table
-        in_order = ", ".join(f'"{name}"' for name in columns(con, "marts", export.mart))
-        relation = (f"(select {in_order} from {PUBLISHED}.{export.mart} where partition_key = '{partition_key}' "
-                    f"order by {export.order_by})")
-        con.execute(f"copy (select {_select_list(con, relation)} from {relation}) to '{build / export.file_name}' (header, delimiter ',')")
-        counts[export.file_name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
-    run_summary = summary(con, partition_key) | {"rows": counts}
+    counts = {export.file_name: write_csv(con, export, partition_key, build / export.file_name, options)
+              for export in EXPORTS}
+    run_summary = summary(con, partition_key) | {"rows": counts, "csv_dialect": options.dialect}
     (build / "summary.json").write_text(json.dumps(run_summary, indent=2, default=str) + "\n", encoding="utf-8")
+    write_period_deliverables(con, partition_key, build, run_summary, data_root=target.parent.parent)
     _point(target, build)
     failure_note(target).unlink(missing_ok=True)
     return run_summary

@@ -6,7 +6,9 @@ dbt still holds DuckDB's single-writer lock. Here the step's dbt process has end
 query on ``information_schema.columns`` gives every relation's columns, and each model's
 compiled SQL (``<target path>/compiled/``) is traced with sqlglot (``lineage``, duckdb
 dialect). The result is the metadata the Dagster UI shows on a materialisation:
-``dagster/column_schema`` (names and types) and ``dagster/column_lineage``.
+``dagster/column_schema`` (names and types), ``dagster/column_lineage`` (which the Dagster
+1.13 UI does not draw) and the same lineage as a markdown table ``column_sources`` (which it
+shows), and ``dagster/row_count`` (the period's rows).
 
 Only column names and types go into the metadata: never a data value (personal data).
 A model sqlglot cannot trace keeps its schema and gets no lineage (a warning, not a failure).
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetMaterialization, Output, TableColumn, TableColumnDep, TableColumnLineage, TableSchema
+from dagster import AssetMaterialization, MetadataValue, Output, TableColumn, TableColumnDep, TableColumnLineage, TableSchema
 from dagster._core.definitions.metadata import TableMetadataSet
 from dagster._utils.warnings import disable_dagster_warnings
 from sqlglot import MappingSchema, exp, parse_one
@@ -115,7 +117,24 @@ def column_metadata(
                     for name, _ in columns
                 }
             )
-        return dict(TableMetadataSet(column_schema=schema, column_lineage=lineage_))
+        metadata = dict(TableMetadataSet(column_schema=schema, column_lineage=lineage_))
+    if deps is not None:
+        # The Dagster 1.13 UI does not draw dagster/column_lineage: the same sources as a table
+        # an auditor sees in the materialisation's metadata (docs/orchestration.md).
+        metadata["column_sources"] = MetadataValue.md(sources_table(columns, deps))
+    return metadata
+
+
+def sources_table(columns: Columns, deps: Mapping[str, Sequence[tuple[Any, str]]]) -> str:
+    """Markdown: each column, its type and the parent columns it is computed from."""
+    def name(key: Any) -> str:
+        return key.to_user_string() if hasattr(key, "to_user_string") else str(key)
+
+    rows = ["| column | type | computed from |", "|---|---|---|"]
+    for column, type_ in columns:
+        sources = ", ".join(f"`{name(key)}.{col}`" for key, col in deps.get(column, ())) or "(no column: a constant or a count)"
+        rows.append(f"| `{column}` | {type_} | {sources} |")
+    return "\n".join(rows)
 
 
 @dataclass
@@ -127,6 +146,8 @@ class StepLineage:
     schemas: Mapping[Relation, Columns]
     asset_key: Callable[[str], Any]  # dbt unique_id -> Dagster asset key
     log: logging.Logger | Any = _LOG  # a Dagster context.log in a run
+    # relation -> rows of the run's period (dagster/row_count), when given
+    count_rows: Callable[[Relation], int | None] | None = None
 
     def __post_init__(self) -> None:
         self._schema = mapping_schema(self.schemas)
@@ -152,7 +173,12 @@ class StepLineage:
                 self.traced += 1
             except Exception as exc:  # sqlglot cannot parse or trace every statement
                 self.log.warning(f"column lineage of {node['name']} skipped: {type(exc).__name__}: {exc}"[:500])
-        return column_metadata(columns, deps, descriptions)
+        metadata = column_metadata(columns, deps, descriptions)
+        if self.count_rows is not None:
+            rows = self.count_rows(relation_of(node["relation_name"]))
+            if rows is not None:
+                metadata["dagster/row_count"] = MetadataValue.int(rows)
+        return metadata
 
     def attach(self, events: Iterable[Any]) -> Iterator[Any]:
         """The events in their order; a model's or seed's materialisation with its column metadata."""

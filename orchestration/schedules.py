@@ -18,7 +18,7 @@ from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, Sched
 
 from orchestration.jobs import kpp_period_job
 from orchestration.partitions import period_for_key, period_partitions
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import REPO_ROOT, DataRoot
 
 CALENDAR_CSV = REPO_ROOT / "seeds" / "kpp_calendar.csv"
 TIMEZONE = "Europe/Stockholm"
@@ -96,6 +96,9 @@ def _calendar_schedule(cycle: str, milestones: list[Milestone]) -> ScheduleDefin
         key = partition_for_run_year(cycle, when.year)
         if not period_partitions.has_partition_key(key):
             return SkipReason(f"Period {key} is outside the configured partitions (KPP_FIRST_YEAR..KPP_LAST_YEAR).")
+        landing = DataRoot.from_env().landing_dir(key)
+        if not landing.is_dir():  # a run would fail and show every asset and gate failed in the UI
+            return SkipReason(f"No delivery for {key}: {landing} does not exist.")
         return RunRequest(partition_key=key, tags={"kpp/milestone": ",".join(names), "kpp/cycle": cycle})
 
     return _schedule

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 DATA_ROOT_ENV = "KPP_DATA_ROOT"
+# Settings kept with a data root (docs/deliverables.md), e.g. [exports] dialect = "swedish"
+SETTINGS_FILE = "kpp.toml"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
@@ -39,6 +42,16 @@ class DataRoot:
             if candidate.is_file():
                 return candidate
         return None
+
+    def settings(self, section: str) -> dict:
+        """One section of the data root's kpp.toml ({} without the file or the section)."""
+        path = self.path / SETTINGS_FILE
+        if not path.is_file():
+            return {}
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8")).get(section, {})
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: {exc}") from None
 
     def export_environment(self) -> None:
         """dbt (dbt_project/profiles.yml) and the warehouse resource find the data root in the environment."""

@@ -5,7 +5,9 @@ the work it stands for is done — every asset of its ``asset_hint`` (a group su
 as ``step2_allocation``, or an asset key such as ``exports``) materialised for
 the cycle's period, none of their gates (blocking checks) failed in its
 latest evaluation and the latest run of their steps did not fail — and when; a
-milestone that is not done after its date is late.
+milestone that is not done after its date is late, one done after its date is
+done late. The evidence is in words (steps and results by what they are, no model
+paths); `kpp status` exits EXIT_LATE when a milestone is late or failed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ from orchestration.schedules import CYCLES, TIMEZONE, Milestone, load_calendar, 
 if TYPE_CHECKING:
     from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
-DONE, FAILED, LATE, OPEN, MANUAL = "done", "FAILED", "LATE", "open", "manual"
+DONE, DONE_LATE, FAILED, LATE, OPEN, MANUAL = "done", "done late", "FAILED", "LATE", "open", "manual"
+# `kpp status` exits with this when a milestone is late (not done after its date) or failed
+EXIT_LATE = 1
+# an asset hint (a group of the definitions) as the calendar's reader knows it
+_PLAIN = {
+    "landing": "the delivery's loading", "step1_tkb": "step 1 (TKB extraction)",
+    "step2_allocation": "step 2 (allocation)", "step3_calculation": "step 3 (calculation)",
+    "step4_matching": "step 4 (matching)", "results": "the results", "exports": "the exports",
+}
 PASSED, WARNED = "passed", "warned"  # FAILED: a failed gate (severity ERROR)
 
 
@@ -86,6 +96,18 @@ def assets_for_hint(asset_graph: AssetGraph, hint: str) -> list[AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
+def _plain(hint: str) -> str:
+    return _PLAIN.get(hint, hint.replace("_", " "))
+
+
+def _plain_asset(key: AssetKey) -> str:
+    """`intermediate/int_contacts_validated` -> `contacts validated`: what it is, not what the model is called."""
+    name = key.path[-1]
+    for prefix in ("stg_landing__", "stg_national__", "int_"):
+        name = name.removeprefix(prefix)
+    return name.replace("_", " ")
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
@@ -108,7 +130,7 @@ def milestone_statuses(
         keys = assets_for_hint(asset_graph, m.asset_hint)
         if not keys:
             statuses.append(MilestoneStatus(partition_key, m, due, LATE if as_of > due else OPEN, None,
-                                            f"no asset or group {m.asset_hint!r} in the definitions"))
+                                            f"nothing in the pipeline computes {_plain(m.asset_hint)}"))
             continue
         its_gates = sorted((g for g in gates if g.asset_key in keys), key=lambda g: g.to_user_string())
         outcomes = {g: evidence.evaluations[g][0] for g in its_gates if g in evidence.evaluations}
@@ -117,22 +139,24 @@ def milestone_statuses(
         missing = [k for k in keys if k not in evidence.materialised]
         done_at = _local(max(evidence.materialised[k] for k in keys)) if not missing else None
         passed, warned = (sum(1 for o in outcomes.values() if o == outcome) for outcome in (PASSED, WARNED))
+        what = _plain(m.asset_hint)
         if failed:
             when = _local(max(evidence.evaluations[g][1] for g in failed))
-            state, detail = FAILED, (f"{m.asset_hint}: gate {failed[0].name} on {failed[0].asset_key.to_user_string()} failed "
-                                     f"{when:%Y-%m-%d %H:%M}" + (f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""))
+            state, detail = FAILED, (f"{what}: its gate failed {when:%Y-%m-%d %H:%M} on {_plain_asset(failed[0].asset_key)}"
+                                     + (f" (+{len(failed) - 1} more)" if len(failed) > 1 else "")
+                                     + "; see the period's gates.html")
         elif failed_steps:
             when = _local(max(evidence.failed_steps[step] for step in failed_steps))
-            state, detail = FAILED, (f"{m.asset_hint}: step {failed_steps[0]} failed {when:%Y-%m-%d %H:%M} "
+            state, detail = FAILED, (f"{what}: the step failed {when:%Y-%m-%d %H:%M} "
                                      "(a dbt test or model; see the run's log)")
         elif not missing:
-            state, detail = DONE, (f"{m.asset_hint}: {_count(len(keys), 'asset')} materialised, {_count(passed, 'gate')} passed"
-                                   + (f", {warned} with warnings" if warned else "") + "; "
-                                   f"last {done_at:%Y-%m-%d %H:%M}")
+            state = DONE_LATE if done_at.date() > due else DONE
+            detail = (f"{what}: {_count(len(keys), 'result')} computed, {_count(passed, 'gate')} passed"
+                      + (f", {warned} with warnings" if warned else "") + f"; last {done_at:%Y-%m-%d %H:%M}")
         else:
             state = LATE if as_of > due else OPEN
-            detail = (f"{m.asset_hint}: {len(keys) - len(missing)}/{len(keys)} assets materialised "
-                      f"(missing e.g. {missing[0].to_user_string()})")
+            detail = (f"{what}: {len(keys) - len(missing)} of {len(keys)} results computed; "
+                      f"not yet: {', '.join(_plain_asset(k) for k in missing[:2])}" + (" …" if len(missing) > 2 else ""))
         statuses.append(MilestoneStatus(partition_key, m, due, state, done_at, detail))
     return statuses
 
@@ -153,9 +177,9 @@ def render(statuses: list[MilestoneStatus], as_of: date, instance_home: str) -> 
         period = period_for_key(key)
         rows = [s for s in statuses if s.partition_key == key]
         out += ["", f"{period.kind} {key} ({period.start} .. {period.end} exclusive), run in {rows[0].due.year}",
-                f"  {'due':<10}  {'milestone':<{width}}  {'status':<7} evidence"]
+                f"  {'due':<10}  {'milestone':<{width}}  {'status':<9} evidence"]
         for s in rows:
-            out.append(f"  {s.due}  {_label(s.milestone):<{width}}  {s.state:<7} {s.detail}")
+            out.append(f"  {s.due}  {_label(s.milestone):<{width}}  {s.state:<9} {s.detail}")
     late = [s for s in statuses if s.state in (LATE, FAILED)]
     out.append("")
     out.append("Late or failed: " + "; ".join(
@@ -206,7 +230,10 @@ def key_lines(keys: list[str]) -> list[str]:
 
 
 def status_command(as_of: date | None, partitions: list[str] | None) -> int:
-    """Prints the calendar of `partitions` (default: the current cycles); DAGSTER_HOME must be set up."""
+    """Prints the calendar of `partitions` (default: the current cycles); DAGSTER_HOME must be set up.
+
+    Returns EXIT_LATE when a milestone is late or failed, else 0 (a milestone done after its date is
+    `done late`, no reason to fail)."""
     from orchestration.definitions import defs
 
     as_of = as_of or datetime.now(ZoneInfo(TIMEZONE)).date()
@@ -220,4 +247,4 @@ def status_command(as_of: date | None, partitions: list[str] | None) -> int:
     print("\nPseudonym key (samma krypteringsnyckel som föregående år):")
     for line in key_lines(keys):
         print(f"  {line}")
-    return 0
+    return EXIT_LATE if any(s.state in (LATE, FAILED) for s in statuses) else 0

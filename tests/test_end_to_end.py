@@ -8,6 +8,7 @@ implementation's within 0.01 SEK; a re-run of one period leaves the other alone.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def test_rerunning_one_period_replaces_only_that_period(example_run, tmp_path, m
 def test_missing_key_refuses_to_run(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("KPP_PSEUDONYM_KEY", raising=False)
     monkeypatch.delenv("KPP_PSEUDONYM_KEY_FILE", raising=False)
+    (tmp_path / "landing" / "2025").mkdir(parents=True)  # a delivery folder: else that is the error
     assert main(["run", "2025", "--data-root", str(tmp_path)]) == 2
     assert "KPP_PSEUDONYM_KEY" in capsys.readouterr().err
 
@@ -117,3 +119,7 @@ def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeyp
     assert not (tmp_path / "exports" / "2025-H1").exists()
     note = (tmp_path / "exports" / "2025-H1.FAILED.txt").read_text(encoding="utf-8")
     assert "No exports exist for this period." in note and "unmatched_share_max" in note
+    # the gate report of the failed run (docs/deliverables.md): the gates that ran, and the one that did not
+    gates = (tmp_path / "gx_docs" / "2025-H1" / "gates.html").read_text(encoding="utf-8")
+    assert re.search(r"<a href='#step3_calculation'>step3_calculation</a>.*?<span class='badge (passed|warned)'>", gates)
+    assert "<td>step4_matching</td><td></td><td><span class='badge missing'>not run</span>" in gates

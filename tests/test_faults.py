@@ -167,7 +167,7 @@ def test_a_key_file_readable_by_others_is_refused(tmp_path, monkeypatch):
     path.chmod(0o644)
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.setenv(KEY_FILE_ENV, str(path))
-    with pytest.raises(MissingKeyError, match=re.escape(f"(mode -rw-r--r--)")) as error:
+    with pytest.raises(MissingKeyError, match=re.escape("(mode -rw-r--r--)")) as error:
         resolve_key()
     assert f"chmod 600 {path}" in str(error.value)
     path.chmod(0o600)

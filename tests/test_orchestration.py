@@ -43,7 +43,7 @@ from orchestration.partitions import period_for_key, period_partitions
 from orchestration.resources import KppWarehouse
 from orchestration.schedules import load_calendar
 from orchestration.sensors import CHANGED_FILES_TAG, kpp_landing_sensor, scan_landing
-from orchestration.status import DONE, FAILED, LATE, MANUAL, OPEN, milestone_statuses, render as render_status
+from orchestration.status import DONE_LATE, EXIT_LATE, FAILED, LATE, MANUAL, OPEN, milestone_statuses, render as render_status
 from tests.conftest import FIXTURES, query
 
 IN_PROGRESS = (DagsterRunStatus.STARTING, DagsterRunStatus.STARTED)
@@ -93,10 +93,20 @@ def _tick(defs, name: str, when: datetime):
     ("kpp_temp_calendar", 8, 31, f"{YEAR}-H1", "reconciliation"),
     ("kpp_temp_calendar", 9, 28, f"{YEAR}-H1", "controls"),
 ])
-def test_a_milestone_tick_requests_its_cycles_period(defs, schedule, month, day, partition, milestones):
+def test_a_milestone_tick_requests_its_cycles_period(defs, schedule, month, day, partition, milestones, tmp_path, monkeypatch):
+    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
+    (tmp_path / "landing" / partition).mkdir(parents=True)
     # 23:30 UTC the evening before is already the milestone day in Stockholm (00:30 or 01:30)
     result = _tick(defs, schedule, datetime(YEAR, month, day, tzinfo=timezone.utc) - timedelta(minutes=30))
     assert [(r.partition_key, r.tags["kpp/milestone"]) for r in result.run_requests] == [(partition, milestones)]
+
+
+def test_a_milestone_tick_without_a_delivery_skips(defs, tmp_path, monkeypatch):
+    """No run that can only fail (and would show every asset and gate failed in the UI)."""
+    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
+    result = _tick(defs, "kpp_full_year_calendar", datetime(YEAR, 1, 25, 8, tzinfo=timezone.utc))
+    assert result.run_requests == []
+    assert result.skip_message == f"No delivery for {YEAR - 1}: {tmp_path / 'landing' / str(YEAR - 1)} does not exist."
 
 
 def test_crons_are_the_calendar_days_and_other_days_skip(defs):
@@ -255,12 +265,14 @@ def test_status_shows_done_failed_late_and_open_milestones():
         assert not materialize(definitions, partition_key="2025", instance=instance, raise_on_error=False).success
         states = {s.milestone.name: s for s in milestone_statuses(instance, graph, "2025", date(2026, 3, 12))}
         assert {n: s.state for n, s in states.items()} == {
-            "preparations": MANUAL, "ledger_loaded": DONE, "production_loaded": DONE, "staff_loaded": DONE,
-            "flagging": DONE, "reconciliation": FAILED, "specific_cost_recalculation": OPEN,
+            # done, after the milestone's date (the runs are today's)
+            "preparations": MANUAL, "ledger_loaded": DONE_LATE, "production_loaded": DONE_LATE, "staff_loaded": DONE_LATE,
+            "flagging": DONE_LATE, "reconciliation": FAILED, "specific_cost_recalculation": OPEN,
             "cost_list_export": OPEN, "controls": OPEN, "kpp_ready": OPEN}
         assert states["reconciliation"].due == date(2026, 3, 10)
-        assert "gate pools_gate on pools failed" in states["reconciliation"].detail
-        assert states["controls"].detail == "results: 0/1 assets materialised (missing e.g. exports)"
+        assert states["reconciliation"].detail.startswith("step 2 (allocation): its gate failed ")
+        assert states["reconciliation"].detail.endswith(" on pools; see the period's gates.html")
+        assert states["controls"].detail == "the results: 0 of 1 results computed; not yet: exports"
 
         later = milestone_statuses(instance, graph, "2025", date(2026, 3, 23))
         assert [s.milestone.name for s in later if s.state == LATE] == ["specific_cost_recalculation"]
@@ -272,7 +284,7 @@ def test_status_shows_done_failed_late_and_open_milestones():
         started = time.time()
         assert materialize(definitions, partition_key="2025", instance=instance).success
         states = {s.milestone.name: s for s in milestone_statuses(instance, graph, "2025", date(2026, 4, 20))}
-        assert {s.state for s in states.values()} == {DONE, MANUAL}
+        assert {s.state for s in states.values()} == {DONE_LATE, MANUAL}
         assert states["reconciliation"].done_at.timestamp() >= started
         assert "1 gate passed;" in states["reconciliation"].detail
         assert "0 gates passed, 1 with warnings;" in states["specific_cost_recalculation"].detail
@@ -281,8 +293,8 @@ def test_status_shows_done_failed_late_and_open_milestones():
         assert not materialize(definitions, partition_key="2025", instance=instance, raise_on_error=False).success
         states = {s.milestone.name: s for s in milestone_statuses(instance, graph, "2025", date(2026, 4, 20))}
         assert states["flagging"].state == FAILED
-        assert states["flagging"].detail.startswith("step1_tkb: step classified failed ")
-        assert states["ledger_loaded"].state == DONE
+        assert states["flagging"].detail.startswith("step 1 (TKB extraction): the step failed ")
+        assert states["ledger_loaded"].state == DONE_LATE
         # the temp cycle of the same year has nothing yet, and its dates are in August–October
         temp = milestone_statuses(instance, graph, "2025-H1", date(2025, 8, 20))
         assert [(s.milestone.name, s.state) for s in temp if s.state == LATE] == [
@@ -294,7 +306,8 @@ def test_kpp_status_command_on_an_empty_instance(tmp_path, monkeypatch, capsys):
     for name, value in {"DAGSTER_HOME": tmp_path / "home", "KPP_DATA_ROOT": tmp_path,
                         "KPP_FIRST_YEAR": 2025, "KPP_LAST_YEAR": 2026}.items():
         monkeypatch.setenv(name, str(value))
-    assert main(["status", "--data-root", str(tmp_path), "--date", "2026-02-20"]) == 0
+    # three milestones are late: exit EXIT_LATE
+    assert main(["status", "--data-root", str(tmp_path), "--date", "2026-02-20"]) == EXIT_LATE
     out = capsys.readouterr().out
     # February: last year's full-year cycle is under way, this year's temp cycle has not started
     assert "full-year KPP 2025 (2025-01-01 .. 2026-01-01 exclusive), run in 2026" in out

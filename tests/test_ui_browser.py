@@ -6,8 +6,8 @@ asset lineage with the six step groups, and the blocking gate `expectations_step
 passed for partition 2025-H1 on the asset's Checks tab. Screenshots of both pages are
 saved to tmp_path and, when KPP_UI_SCREENSHOTS names a folder, there too.
 
-Needs /usr/bin/chromium and /usr/bin/chromedriver: `scripts/install-browser` installs
-them (CI runs it). Without them the test is skipped, except under CI, where it fails.
+Needs Chromium and chromedriver (tests/browser.py): without them the test is skipped, except
+under CI, where it fails.
 """
 
 from __future__ import annotations
@@ -29,21 +29,17 @@ from pathlib import Path
 import pytest
 
 from orchestration.steps import STEPS
+from tests.browser import skip_without_browser, start_browser
 from tests.conftest import EXAMPLE_KEY
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 GROUPS = [step.name for step in STEPS]
 GATED_ASSET = "/".join(STEPS[1].gated_model)
 GATE = f"expectations_{STEPS[1].suite}"
 PARTITION = "2025-H1"
 STARTUP_S = 120  # `dagster dev` parses the dbt project when it loads the code location (≈ 15 s)
 WAIT_S = 60  # for a page to render what is asserted
-MISSING = " and ".join(str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists())
-if MISSING and not os.environ.get("CI"):
-    # at collection, before the session's `kpp run` of the worked example; under CI the test fails instead
-    pytest.skip(f"{MISSING} missing: run scripts/install-browser", allow_module_level=True)
+skip_without_browser()
 
 
 def _free_port() -> int:
@@ -123,18 +119,7 @@ def dagster_ui(example_run, tmp_path) -> Iterator[str]:
 
 @pytest.fixture
 def browser(tmp_path):
-    if MISSING:  # only under CI (else the module is skipped): .ci/run installs the browser
-        pytest.fail(f"{MISSING} missing: scripts/install-browser did not install them")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--window-size=1600,1000"):
-        options.add_argument(argument)
-    service = Service(str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
-    driver = webdriver.Chrome(service=service, options=options)
+    driver = start_browser(tmp_path)
     try:
         yield driver
     finally:

@@ -19,7 +19,7 @@ from orchestration.dbt_invocation import dbt_build
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.lineage import StepLineage, read_column_schemas
 from orchestration.partitions import period_for_key, period_partitions
-from orchestration.progress import report
+from orchestration.progress import NodeProgress, report
 from orchestration.resources import KppWarehouse, dbt_project
 from orchestration.steps import STEPS, Step, step_of_dbt_node
 
@@ -27,6 +27,8 @@ from orchestration.steps import STEPS, Step, step_of_dbt_node
 # not-null, accepted values) run in the same `dbt build` and fail the step, but are no
 # checks of their own: their ~1 150 check events per run cost the demo run ≈ 9 s (docs/benchmarks.md).
 GATE_TESTS = ("all_checks_passed", "sums_to")
+# who answers for the models (shown as the asset's owner in the UI)
+OWNER = "team:kpp"
 
 
 def _is_gate_test(test: Mapping[str, Any]) -> bool:
@@ -42,6 +44,12 @@ class KppDbtTranslator(DagsterDbtTranslator):
         if not _is_gate_test(manifest["nodes"][unique_id]):
             return None
         return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return [OWNER]
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        return {**super().get_tags(dbt_resource_props), "kpp/step": self.get_group_name(dbt_resource_props) or ""}
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         # the group is the step whose folder holds the node (seeds/kpp_steps.csv)
@@ -82,11 +90,12 @@ def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator) -> Ass
     def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KppWarehouse):
         period = period_for_key(context.partition_key)
         report(context, f"{step.name}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
-        build = dbt_build(
-            context, dbt, translator, period.dbt_vars,
-            # One target folder per period: its partial-parse state serves every run of the period.
-            target_path=Path("target") / "periods" / period.key,
-        )
+        with NodeProgress(context, step.name) as progress:
+            build = dbt_build(
+                context, dbt, translator, period.dbt_vars,
+                # One target folder per period: its partial-parse state serves every run of the period.
+                target_path=Path("target") / "periods" / period.key, progress=progress,
+            )
         # in dbt's order: a model's materialisation before its tests
         events = [
             event
@@ -119,15 +128,23 @@ def _with_column_metadata(context, step: str, build, warehouse: KppWarehouse, ev
     try:
         with warehouse.connect(read_only=True) as con:
             schemas = read_column_schemas(con)
-        manifest = build.manifest
-        lineage = StepLineage(
-            manifest, build.target_path, schemas,
-            asset_key=lambda unique_id: translator.get_asset_spec(manifest, unique_id, dbt_project).key,
-            log=context.log,
-        )
-        events = list(lineage.attach(events))
+            manifest = build.manifest
+            lineage = StepLineage(
+                manifest, build.target_path, schemas,
+                asset_key=lambda unique_id: translator.get_asset_spec(manifest, unique_id, dbt_project).key,
+                log=context.log,
+                count_rows=lambda relation: _period_rows(con, relation, schemas, context.partition_key),
+            )
+            events = list(lineage.attach(events))
     except Exception as exc:  # lineage is documentation: never the reason a run fails
         context.log.warning(f"{step}: no column metadata: {type(exc).__name__}: {exc}"[:500])
         return events
     context.log.info(f"{step}: column schema and lineage of {lineage.traced} models in {time.perf_counter() - started:.2f} s")
     return events
+
+
+def _period_rows(con, relation, schemas, partition_key: str) -> int | None:
+    """The rows of the run's period in a model (a seed: all its rows)."""
+    _, schema, table = relation
+    where = " where partition_key = ?" if any(c == "partition_key" for c, _ in schemas.get(relation, ())) else ""
+    return con.execute(f'select count(*) from "{schema}"."{table}"{where}', [partition_key] if where else []).fetchone()[0]

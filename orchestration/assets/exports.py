@@ -4,7 +4,8 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.published import published
-from orchestration.exports import write_exports
+from orchestration.deliverables import workbook_name
+from orchestration.exports import ExportOptions, write_exports
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
@@ -14,8 +15,9 @@ from orchestration.resources import KppWarehouse
     deps=[published],
     partitions_def=period_partitions,
     group_name="results",
-    description="Kostnadslista and the other exports of spec §4, with summary.json (input hashes, totals).",
-    kinds={"csv"},
+    description="Kostnadslista and the other exports of spec §4, with summary.json (input hashes, totals), the "
+    "workbook kpp_<period>.xlsx, report.html and gates.html (docs/deliverables.md).",
+    kinds={"csv", "excel", "html"},
     pool="duckdb",
 )
 def exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> MaterializeResult:
@@ -23,10 +25,15 @@ def exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> Material
     target = warehouse.root.exports_dir(partition_key)
     report(context, f"exports: writing {target}")
     with warehouse.connect(read_only=True) as con:
-        run_summary = write_exports(con, partition_key, target)
-    report(context, f"exports: wrote {len(run_summary['rows'])} files to {target}")
+        run_summary = write_exports(con, partition_key, target, ExportOptions.for_run(warehouse.root))
+    report(context, f"exports: wrote {len(run_summary['rows'])} CSV files, {workbook_name(partition_key)}, report.html "
+                    f"and gates.html to {target}")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(target)),
+        "workbook": MetadataValue.path(str(target / workbook_name(partition_key))),
+        "report": MetadataValue.path(str(target / "report.html")),
+        "gate_report": MetadataValue.path(str(target / "gates.html")),
+        "csv_dialect": run_summary["csv_dialect"],
         "production_cost": MetadataValue.float(run_summary["production_cost"]),
         "contacts_costed": MetadataValue.int(run_summary["contacts_costed"]),
         "cost_per_drg_point": MetadataValue.float(float(run_summary["cost_per_drg_point"] or 0)),

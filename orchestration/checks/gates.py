@@ -23,11 +23,13 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.checks.expectations import GateOutcome, run_gate
+from orchestration.checks.expectations import GateOutcome, Thresholds, run_gate
+from orchestration.gate_report import record_outcome, write_gate_report
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
 from orchestration.steps import Step
+
 
 def gated_asset(step: Step) -> AssetKey:
     """The model the step hands to the next step: its gate sits there (seeds/kpp_steps.csv)."""
@@ -39,7 +41,7 @@ def docs_dir(data_root: Path, partition_key: str) -> Path:
     return data_root / "gx_docs" / partition_key
 
 
-def _metadata(outcome: GateOutcome) -> dict:
+def _metadata(outcome: GateOutcome, gate_report: Path) -> dict:
     rows = ["| rule | severity | result | observed | offending (first rows) |", "|---|---|---|---|---|"]
     for r in outcome.rules:
         shown = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()) for row in r.offending[:5])
@@ -57,6 +59,7 @@ def _metadata(outcome: GateOutcome) -> dict:
         "duration_s": MetadataValue.float(round(outcome.seconds, 3)),
         "thresholds": outcome.region,
         "data_docs": MetadataValue.path(str(outcome.data_docs)),  # this run's validation page of the suite
+        "gate_report": MetadataValue.path(str(gate_report)),  # every suite of the period, offline
     }
 
 
@@ -65,13 +68,18 @@ def gate_check(step: Step) -> AssetChecksDefinition:
 
     def check(context: AssetCheckExecutionContext, warehouse: KppWarehouse):
         period = period_for_key(context.partition_key)
+        thresholds = Thresholds.load()
+        docs = docs_dir(warehouse.root.path, period.key)
         with warehouse.connect(read_only=True) as con:
-            outcome = run_gate(suite, con, period, docs_dir=docs_dir(warehouse.root.path, period.key), run_name=context.run.run_id)
+            outcome = run_gate(suite, con, period, thresholds, docs_dir=docs, run_name=context.run.run_id)
         report(context, outcome.message().replace("\n", "\n    "))
+        # the offline gate report (orchestration/gate_report.py), also when the gate failed
+        record_outcome(docs, outcome, context.run.run_id, thresholds.parameters(suite))
+        page = write_gate_report(docs, period.key)
         yield AssetCheckResult(
             passed=not (outcome.errors or outcome.warnings),
             severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
-            metadata=_metadata(outcome),
+            metadata=_metadata(outcome, page),
         )
         if not outcome.passed:
             # The step failure carries the gate, the expectations and the offending values to `kpp run`.
