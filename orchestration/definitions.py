@@ -2,22 +2,23 @@
 
 from dagster import Definitions, in_process_executor, load_assets_from_modules
 
-from orchestration.assets import exports, landing, published, results, step1_tkb, step2_allocation, step3_calculation, step4_matching
+from orchestration.assets import exports, landing, published, results, step1_tkb, step2_allocation, step3_calculation, step4_matching, uses
 from orchestration.checks.gates import gate_checks
-from orchestration.jobs import kpp_period_job
+from orchestration.jobs import kpp_period_job, kpp_uses_job
 from orchestration.resources import build_resources
 from orchestration.schedules import calendar_schedules
 from orchestration.sensors import kpp_landing_sensor
+from orchestration.uses.sensor import kpp_uses_after_exports
 
 defs = Definitions(
     assets=load_assets_from_modules(
-        [landing, step1_tkb, step2_allocation, step3_calculation, step4_matching, results, published, exports]
+        [landing, step1_tkb, step2_allocation, step3_calculation, step4_matching, results, published, exports, uses]
     ),
-    # Great Expectations gates between the steps (docs/gates.md).
-    asset_checks=gate_checks,
-    jobs=[kpp_period_job],
+    # Great Expectations gates between the steps (docs/gates.md), and the uses' gate.
+    asset_checks=[*gate_checks, uses.expectations_uses],
+    jobs=[kpp_period_job, kpp_uses_job],
     schedules=calendar_schedules,
-    sensors=[kpp_landing_sensor],
+    sensors=[kpp_landing_sensor, kpp_uses_after_exports],
     resources=build_resources(),
     # DuckDB takes one writer process: run a period's steps in one process, one after another.
     executor=in_process_executor,

@@ -8,9 +8,9 @@ carries its column schema and column lineage (orchestration/lineage.py).
 
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from dagster import AssetExecutionContext, AssetsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_invocation import dbt_build
@@ -30,6 +30,7 @@ _GROUPS = {
     "intermediate/step4_matching": "step4_matching",
     "intermediate/results": "results",
     "marts": "results",
+    "uses": "uses",
 }
 
 SELECTIONS = {
@@ -39,7 +40,14 @@ SELECTIONS = {
     "step3_calculation": "path:models/intermediate/step3_calculation",
     "step4_matching": "path:models/intermediate/step4_matching",
     "results": "path:models/intermediate/results path:models/marts",
+    # spec §7: across the published periods, not partitioned (orchestration/assets/uses.py)
+    "uses": "price_index path:models/uses",
 }
+# Built by the uses, not by every period's landing step.
+EXCLUDES = {"landing": "price_index"}
+# dbt sources that stand for one whole Dagster asset (dbt_project/macros/uses.sql); the other
+# sources are assets of their own (landing/<table>, uses_inputs/<table>)
+SOURCE_ASSETS = {"published": AssetKey(["published"])}
 
 
 # dbt tests that are Dagster asset checks: the spec's identities. The other tests (keys,
@@ -53,6 +61,11 @@ def _is_gate_test(test: Mapping[str, Any]) -> bool:
 
 
 class KppDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source" and dbt_resource_props["source_name"] in SOURCE_ASSETS:
+            return SOURCE_ASSETS[dbt_resource_props["source_name"]]
+        return super().get_asset_key(dbt_resource_props)
+
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         if not _is_gate_test(manifest["nodes"][unique_id]):
             return None
@@ -60,7 +73,7 @@ class KppDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
-            return "landing"
+            return "uses" if dbt_resource_props["name"] in EXCLUDES["landing"].split() else "landing"
         path = dbt_resource_props["original_file_path"].removeprefix("models/")
         folder = path.rsplit("/", 1)[0]
         return _GROUPS.get(folder, _GROUPS.get(folder.split("/", 1)[0]))
@@ -69,25 +82,31 @@ class KppDbtTranslator(DagsterDbtTranslator):
 translator = KppDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def kpp_dbt_assets(step: str) -> AssetsDefinition:
+def kpp_dbt_assets(step: str, run_vars: Callable[[KppWarehouse], dict[str, Any]] | None = None) -> AssetsDefinition:
+    """One step's models: per period partition, or, with `run_vars`, unpartitioned with those dbt vars (the uses)."""
+    partitioned = run_vars is None
+
     @dbt_assets(
         # parsed here, not by a set-up step, so a fresh clone's `dagster dev` and pytest load
         manifest=ensure_manifest(),
         project=dbt_project,
         select=SELECTIONS[step],
+        exclude=EXCLUDES.get(step),
         name=f"{step}_models",
-        partitions_def=period_partitions,
+        partitions_def=period_partitions if partitioned else None,
         dagster_dbt_translator=translator,
         pool="duckdb",
     )
     def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KppWarehouse):
-        period = period_for_key(context.partition_key)
-        report(context, f"{step}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
-        build = dbt_build(
-            context, dbt, translator, period.dbt_vars,
+        if partitioned:
+            period = period_for_key(context.partition_key)
+            report(context, f"{step}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
             # One target folder per period: its partial-parse state serves every run of the period.
-            target_path=Path("target") / "periods" / period.key,
-        )
+            dbt_vars, target_path = period.dbt_vars, Path("target") / "periods" / period.key
+        else:
+            report(context, f"{step}: dbt build over the published periods")
+            dbt_vars, target_path = run_vars(warehouse), Path("target") / step
+        build = dbt_build(context, dbt, translator, dbt_vars, target_path=target_path)
         # in dbt's order: a model's materialisation before its tests
         events = [
             event

@@ -177,3 +177,33 @@ TABLES: dict[str, Table] = {
 }
 
 REQUIRED_TABLES = tuple(name for name, table in TABLES.items() if not table.optional)
+
+
+# Files of the data root itself, beside drg_weights.csv (spec §7.1): read with the same
+# rules as a landing file (both dialects, CSV or Parquet, errors naming file, line, column).
+DATA_ROOT_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "price_index",
+            (
+                _c("year", "integer", required=True),
+                _c("index", "decimal", required=True, non_negative=True),
+            ),
+            key=("year",),
+            key_is_reference=True,
+            optional=True,
+        ),
+        Table(
+            "reimbursement_prices",
+            (
+                _c("year", "integer", required=True),
+                _c("hospital"),  # empty = every hospital
+                _c("price_per_point", "decimal", required=True, non_negative=True),
+            ),
+            key=("year", "hospital"),
+            key_is_reference=True,
+            optional=True,
+        ),
+    )
+}

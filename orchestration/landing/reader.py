@@ -259,11 +259,12 @@ def load_table(
     table: Table,
     key: PseudonymKey,
     csv_dialect: str = "auto",
+    schema: str = LANDING_SCHEMA,
 ) -> FileReport | None:
-    """Load one file; None for an optional file the delivery does not hold (its table then has no rows of the period)."""
+    """Load one file into `schema`; None for an optional file the delivery does not hold (its table then has no rows of the period)."""
     path = find_file(landing_dir, table.name, table.optional)
     if path is None:
-        _empty_table(con, partition_key, table)
+        _empty_table(con, partition_key, table, schema)
         return None
     sha, is_utf8 = _hash_and_check_utf8(path)
     raw = f"raw_{table.name}"
@@ -318,8 +319,8 @@ def load_table(
             select.append(f"lower({typed}) as {_q(col.name)}")
         else:
             select.append(f"{typed} as {_q(col.name)}")
-    con.execute(f"create schema if not exists {LANDING_SCHEMA}")
-    target = f"{LANDING_SCHEMA}.{table.name}"
+    con.execute(f"create schema if not exists {schema}")
+    target = f"{schema}.{table.name}"
     # No `order by source_line`: nothing reads the rows in file order without saying so, and
     # sorting the region's 50 M events cost ≈ 22 s of the load (docs/benchmarks.md, run 6).
     query = f"select {', '.join(select)} from {raw} {pnr_join}"
@@ -334,12 +335,11 @@ def load_table(
                       dialect.decimal_mark, dialect.encoding, rows_read)
 
 
-def _empty_table(con: duckdb.DuckDBPyConnection, partition_key: str, table: Table) -> None:
+def _empty_table(con: duckdb.DuckDBPyConnection, partition_key: str, table: Table, schema: str = LANDING_SCHEMA) -> None:
     columns = ", ".join(f"{_q(c.name)} {_SQL_TYPES.get(c.kind, 'VARCHAR')}" for c in table.columns)
-    con.execute(f"create schema if not exists {LANDING_SCHEMA}")
-    con.execute(f"create table if not exists {LANDING_SCHEMA}.{table.name} "
-                f"(partition_key varchar, source_line bigint, {columns})")
-    con.execute(f"delete from {LANDING_SCHEMA}.{table.name} where partition_key = ?", [partition_key])
+    con.execute(f"create schema if not exists {schema}")
+    con.execute(f"create table if not exists {schema}.{table.name} (partition_key varchar, source_line bigint, {columns})")
+    con.execute(f"delete from {schema}.{table.name} where partition_key = ?", [partition_key])
 
 
 def _check_contact_hospitals(con: duckdb.DuckDBPyConnection, partition_key: str, reports: list[FileReport]) -> None:
