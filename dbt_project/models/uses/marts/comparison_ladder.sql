@@ -43,7 +43,6 @@ select
     r.mean_cost / a.mean_cost as mean_cost_ratio,
     r.mean_inlier_cost / a.mean_inlier_cost as mean_inlier_cost_ratio,
     r.cost_per_point / a.cost_per_point as cost_per_point_ratio,
-    r.period_order,
-    r.is_all
+    r.period_order
 from rungs as r
 inner join rungs as a on a.partition_key = r.partition_key and a.is_all
