@@ -15,6 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# The partitions are fixed when orchestration.partitions is first imported (below): reach the
+# multi-year example's 2023 (tests/test_uses.py) in this process too.
+os.environ.setdefault("KPP_FIRST_YEAR", "2023")
+
 from orchestration.landing.pseudonym import PseudonymKey
 from orchestration.landing.reader import load_partition
 from orchestration.partitions import period_for_key
