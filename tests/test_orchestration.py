@@ -68,12 +68,13 @@ def test_definitions_have_calendar_schedules_sensor_groups_and_gates(defs):
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"kpp_full_year_calendar", "kpp_temp_calendar"}
     assert {s.execution_timezone for s in schedules.values()} == {"Europe/Stockholm"}
-    assert [s.name for s in defs.sensors] == ["kpp_landing_sensor"]
+    assert [s.name for s in defs.sensors] == ["kpp_landing_sensor", "kpp_uses_after_exports"]
 
     graph = defs.resolve_asset_graph()
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups == STEP_GROUPS
-    assert all(graph.get(k).partitions_def == period_partitions for k in graph.get_all_asset_keys())
+    assert groups == STEP_GROUPS | {"uses"}  # the uses span the periods (spec §7): not partitioned
+    assert all(graph.get(k).partitions_def == period_partitions for k in graph.get_all_asset_keys()
+               if graph.get(k).group_name != "uses")
     assert graph.get(AssetKey(["marts", "cost_trace"])).group_name == "results"
     # each step's gate is a blocking check on its checks model
     gates = {k.asset_key.path[-1] for k in graph.asset_check_keys
@@ -83,9 +84,10 @@ def test_definitions_have_calendar_schedules_sensor_groups_and_gates(defs):
     trace_gates = [k for k in graph.asset_check_keys if k.asset_key == AssetKey(["marts", "cost_trace"])
                    and k.name.startswith("sums_to") and graph.get_check_spec(k).blocking]
     assert len(trace_gates) == 1
-    # the checks are exactly the gates: the step identities, the trace sum, one expectation suite per stage
+    # the checks are exactly the gates: the step identities, the trace sum, one expectation suite per
+    # stage and the uses' suite
     names = sorted(k.name.split("_")[0] for k in graph.asset_check_keys)
-    assert names == ["all"] * 5 + ["expectations"] * 6 + ["sums"]
+    assert names == ["all"] * 5 + ["expectations"] * 7 + ["sums"]
     assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys)
 
 
