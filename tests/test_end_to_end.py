@@ -103,7 +103,7 @@ def test_dbt_unit_tests_pass(data_root):
 
     result = dbt_build(data_root / "kpp.duckdb", "2025", command="test", select="test_type:unit")
     assert result.returncode == 0, result.stdout[-2000:]
-    assert "PASS=7 " in result.stdout
+    assert "PASS=8 " in result.stdout
 
 
 def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeypatch, capsys):
