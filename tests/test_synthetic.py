@@ -65,7 +65,7 @@ def test_same_seed_gives_byte_identical_files(demo, tmp_path):
     again = tmp_path / "b"
     generate("demo", YEAR, again, seed=42)
     first, second = _digests(root), _digests(again)
-    assert len(first) == 16  # eight files in each of the two partitions
+    assert len(first) == 18  # the eight files and hospitals.csv in each of the two partitions
     assert first == second
     other = _digests(_generate_other_seed(tmp_path))
     assert other["landing/2025/service_events.csv"] != first["landing/2025/service_events.csv"]
@@ -77,7 +77,7 @@ def _generate_other_seed(tmp_path: Path) -> Path:
     return root
 
 
-def test_all_eight_files_with_spec_headers(demo):
+def test_all_contract_files_with_spec_headers(demo):
     root, summary, messages = demo
     for partition in PARTITIONS:
         folder = root / "landing" / partition
