@@ -29,7 +29,7 @@ from orchestration.landing.contract import DATA_ROOT_TABLES
 
 from orchestration.assets.dbt import kpp_dbt_assets
 from orchestration.assets.published import published
-from orchestration.checks.expectations import Suite, Thresholds, validate_frames
+from orchestration.checks.expectations import USES_SUITE, Suite, Thresholds, validate_frames
 from orchestration.checks.gates import _metadata, docs_dir
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
@@ -38,7 +38,6 @@ from orchestration.uses.exports import CHECKS_MODEL, USES_EXPORTS, USES_SCHEMA, 
 from orchestration.uses.inputs import USES_INPUTS_SCHEMA, load_uses_inputs
 
 USES_GROUP = "uses"
-USES_SUITE = "uses"
 USES_EXPORTS_DIR = "uses"  # <data root>/exports/uses
 
 

@@ -28,6 +28,8 @@ from orchestration.settings import REPO_ROOT
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SUITES = ("landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results")
+# the uses across periods (spec §7): one suite, not per period (orchestration/assets/uses.py)
+USES_SUITE = "uses"
 REGION_ENV = "KPP_REGION"
 _GX_SEVERITY = {"error": "critical", "warning": "warning"}
 # Columns holding personal data. A frame with one is validated with results that
