@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, Metadat
 from orchestration.assets.dbt import kpp_dbt_assets
 from orchestration.landing.contract import TABLES
 from orchestration.landing.pseudonym import resolve_key
-from orchestration.landing.reader import LANDING_SCHEMA, load_partition
+from orchestration.landing.reader import LANDING_SCHEMA, ensure_drg_weights_table, load_partition
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
@@ -75,12 +75,7 @@ def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
 
 
 def _load_drg_weights(con, partition_key: str, path) -> None:
-    con.execute(
-        f"create table if not exists {LANDING_SCHEMA}.drg_weights "
-        "(partition_key varchar, drg varchar, year varchar, weight varchar, mdc varchar, description varchar)"
-    )
-    # spec §7.1: the national cost-outlier limit (kostnadsytterfallsgräns), an optional column
-    con.execute(f"alter table {LANDING_SCHEMA}.drg_weights add column if not exists outlier_threshold varchar")
+    ensure_drg_weights_table(con)
     con.execute(f"delete from {LANDING_SCHEMA}.drg_weights where partition_key = ?", [partition_key])
     if path is not None:
         header = {name.lower() for (name, *_rest) in con.execute(

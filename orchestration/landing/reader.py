@@ -335,6 +335,19 @@ def load_table(
                       dialect.decimal_mark, dialect.encoding, rows_read)
 
 
+def ensure_drg_weights_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The table of a DRG weight list delivered with a run (orchestration/assets/landing.py), text as delivered.
+
+    `outlier_threshold` is the national cost-outlier limit of spec §7.1 (an optional column of the file).
+    """
+    con.execute(f"create schema if not exists {LANDING_SCHEMA}")
+    con.execute(
+        f"create table if not exists {LANDING_SCHEMA}.drg_weights "
+        "(partition_key varchar, drg varchar, year varchar, weight varchar, mdc varchar, description varchar)"
+    )
+    con.execute(f"alter table {LANDING_SCHEMA}.drg_weights add column if not exists outlier_threshold varchar")
+
+
 def _empty_table(con: duckdb.DuckDBPyConnection, partition_key: str, table: Table, schema: str = LANDING_SCHEMA) -> None:
     columns = ", ".join(f"{_q(c.name)} {_SQL_TYPES.get(c.kind, 'VARCHAR')}" for c in table.columns)
     con.execute(f"create schema if not exists {schema}")
