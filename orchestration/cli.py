@@ -114,6 +114,7 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
     _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}")
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.touch()  # a reader may open it as soon as it is named
     _say(f"dbt and Dagster output: {log_path}")
     set_console(_say)
     started = time.monotonic()
@@ -155,6 +156,7 @@ def _run_uses(root: DataRoot) -> int:
     target = root.exports_dir(USES_EXPORTS_DIR)
     log_path = root.path / "logs" / f"kpp-uses-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.touch()
     _say(f"uses across the published periods (spec §7); dbt and Dagster output: {log_path}")
     set_console(_say)
     started = time.monotonic()
