@@ -111,8 +111,19 @@ def _error_text(error) -> str:
     return "\n    ".join(lines[:25]) + ("\n    …" if len(lines) > 25 else "")
 
 
+def _set_agreement(agreement: str | None) -> None:
+    """`--agreement FILE`: the run's agreement parameters over the data root's (docs/uses.md)."""
+    from orchestration.uses.agreement import AGREEMENT_ENV
+
+    # set or cleared for every run: an earlier run's choice in the same process must not stick
+    if agreement:
+        os.environ[AGREEMENT_ENV] = str(Path(agreement).resolve())
+    else:
+        os.environ.pop(AGREEMENT_ENV, None)
+
+
 def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto",
-               export_dialect: str | None = None, parquet: bool | None = None) -> int:
+               export_dialect: str | None = None, parquet: bool | None = None, agreement: str | None = None) -> int:
     from orchestration.housekeeping import exclusive
 
     period = period_for_key(partition_key)
@@ -123,10 +134,11 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
              "(put the eight extracts there; README)")
         return EXIT_BAD_USAGE
     with exclusive(root, period.key, _say):
-        return _run_locked(period, data_root, csv_dialect, export_dialect, parquet)
+        return _run_locked(period, data_root, csv_dialect, export_dialect, parquet, agreement)
 
 
-def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect: str | None, parquet: bool | None) -> int:
+def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect: str | None, parquet: bool | None,
+                agreement: str | None) -> int:
     from orchestration.exports import DIALECT_ENV, PARQUET_ENV
     from orchestration.housekeeping import check_warehouse, clear_stale, keep_runs, prune
     from orchestration.landing.pseudonym import MissingKeyError, demo_key_allowed, resolve_key
@@ -140,6 +152,7 @@ def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+    _set_agreement(agreement)
     try:
         key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(period.key)))
     except MissingKeyError as exc:
@@ -198,7 +211,65 @@ def _execute(root: DataRoot, period, instance) -> int:
     summary = json.loads((root.exports_dir(period.key) / "summary.json").read_text(encoding="utf-8"))
     _say(f"KPP {period.key} done in {time.monotonic() - started:.0f} s; exports in {root.exports_dir(period.key)}")
     _print_summary(summary)
+    # spec §7.4: the uses span the published periods; every publish recomputes them
+    return _run_uses(root)
+
+
+def _run_uses(root: DataRoot) -> int:
+    """Job kpp_uses: productivity and reimbursement over every published period, into exports/uses/."""
+    from dagster import DagsterInstance
+
+    from orchestration.assets.uses import USES_EXPORTS_DIR
+    from orchestration.definitions import defs
+    from orchestration.progress import set_console
+
+    target = root.exports_dir(USES_EXPORTS_DIR)
+    log_path = root.path / "logs" / f"kpp-uses-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.touch()
+    _say(f"uses across the published periods (spec §7); dbt and Dagster output: {log_path}")
+    set_console(_say)
+    started = time.monotonic()
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = defs.resolve_job_def("kpp_uses").execute_in_process(
+            instance=DagsterInstance.get(),
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        )
+    set_console(None)
+    if not result.success:
+        _say(f"uses FAILED after {time.monotonic() - started:.0f} s; exports/uses/ not updated "
+             "(the period itself is published and exported).")
+        reasons = [f"step {event.step_key} failed: {_error_text(event.step_failure_data.error)}"
+                   for event in result.all_events if event.is_step_failure] or [f"see the run log {log_path}"]
+        for reason in reasons:
+            _say(reason)
+        _note_failure(root, USES_EXPORTS_DIR, reasons)
+        return EXIT_FAILED_GATE
+    summary = json.loads((target / "summary.json").read_text(encoding="utf-8"))
+    _say(f"uses done in {time.monotonic() - started:.0f} s; exports in {target}")
+    _print_uses_summary(summary)
     return 0
+
+
+def _print_uses_summary(summary: dict) -> None:
+    trend = "; ".join(f"{p} {v['current']:,.0f} ({v['fixed']:,.0f} fixed)" if v["fixed"] is not None else f"{p} {v['current']:,.0f}"
+                      for p, v in summary["somatic_cost_per_point"].items())
+    print(f"uses: published {', '.join(summary['published'])}; somatic cost per DRG point: {trend or 'n/a'}", flush=True)
+    for partition, buyers in summary["invoiced_per_buyer_region"].items():
+        print(f"  invoiced {partition}: " + "; ".join(f"{b} {a:,.2f} SEK" for b, a in buyers.items()), flush=True)
+
+
+def run_uses(data_root: str | None = None, agreement: str | None = None) -> int:
+    """`kpp uses`: recompute the uses from what is published, without running a period."""
+    from orchestration.periods import configured_years
+
+    from orchestration.housekeeping import exclusive
+
+    root = _prepare(data_root, configured_years()[1])
+    _set_agreement(agreement)
+    with exclusive(root, "uses", _say):
+        return _run_uses(root)
 
 
 def _note_failure(root: DataRoot, partition_key: str, reasons: list[str]) -> None:
@@ -295,6 +366,19 @@ def build_parser() -> argparse.ArgumentParser:
                      "[exports] dialect, else contract (docs/deliverables.md)")
     run.add_argument("--parquet", action=argparse.BooleanOptionalAction, default=None,
                      help="also write each export as Parquet beside its CSV (default: kpp.toml [exports] parquet, else no)")
+    run.add_argument("--agreement", metavar="FILE",
+                     help="agreement parameters for this run, laid over <data root>/agreement.yml (docs/uses.md)")
+
+    uses = sub.add_parser(
+        "uses",
+        help="recompute productivity and reimbursement across the published periods",
+        description="Run job kpp_uses (spec §7): cost per DRG point over years and hospital types, MDC cost shares, "
+        "the comparison ladder, invoices between regions and their follow-up, from every published period of the data "
+        "root, gated by expectations_uses, into <data root>/exports/uses/. `kpp run` does this after every publish.",
+    )
+    uses.add_argument("--data-root", metavar="DIR", help="the data root (default $KPP_DATA_ROOT or ./data)")
+    uses.add_argument("--agreement", metavar="FILE",
+                      help="agreement parameters for this run, laid over <data root>/agreement.yml (docs/uses.md)")
 
     demo_cmd = sub.add_parser(
         "demo",
@@ -353,7 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     try:
         if args.command == "run":
-            return run_period(args.partition, args.data_root, args.csv_dialect, args.export_dialect, args.parquet)
+            return run_period(args.partition, args.data_root, args.csv_dialect, args.export_dialect, args.parquet,
+                              args.agreement)
+        if args.command == "uses":
+            return run_uses(args.data_root, args.agreement)
         if args.command == "demo":
             return demo(args.data_root)
         if args.command == "generate":

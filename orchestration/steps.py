@@ -1,9 +1,11 @@
-"""The KPP steps of one period, in order: the one list the code location, the gates and `kpp status` derive from.
+"""The KPP steps, in order: the one list the code location, the gates and `kpp status` derive from.
 
 The list is the seed `seeds/kpp_steps.csv`, so dbt reads the same rows (the
-reconciliation's check order, the accepted step names). Each step is one block
-of dbt models (its folders), gated by its Great Expectations suite
-`expectations/<step>.json` on the model the next step reads. No Dagster here.
+reconciliation's check order). Each step is one block of dbt models (its
+folders and the seeds it builds), gated by its Great Expectations suite
+`expectations/<step>.json` on the model the next step reads. A period's steps
+are partitioned by period; the uses (spec §7) read every published period and
+are not. No Dagster here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache
 from orchestration.settings import REPO_ROOT
 
 STEPS_SEED = REPO_ROOT / "seeds" / "kpp_steps.csv"
+EVERY_OTHER_SEED = "*"
 
 
 @dataclass(frozen=True)
@@ -25,12 +28,8 @@ class Step:
     label: str
     dbt_paths: tuple[str, ...]  # model folders, relative to the dbt project
     gated_model: tuple[str, str]  # (schema, model) the gate sits on
-
-    @property
-    def dbt_selection(self) -> str:
-        # the landing step also (re)builds the national seeds the staging models read
-        seeds = ("resource_type:seed",) if self.order == 0 else ()
-        return " ".join([*seeds, *(f"path:{path}" for path in self.dbt_paths)])
+    is_partitioned: bool = True  # one run per period; else across the published periods
+    seeds: tuple[str, ...] = ()  # the seeds it builds; EVERY_OTHER_SEED: those no other step names
 
     @property
     def suite(self) -> str:
@@ -52,6 +51,8 @@ def load_steps() -> tuple[Step, ...]:
                 label=row["label"],
                 dbt_paths=tuple(row["dbt_paths"].split()),
                 gated_model=tuple(row["gated_model"].split(".", 1)),
+                is_partitioned=row["is_partitioned"] == "true",
+                seeds=tuple(row["seeds"].split()),
             )
             for row in csv.DictReader(handle)
         )
@@ -60,11 +61,24 @@ def load_steps() -> tuple[Step, ...]:
     return steps
 
 
-STEPS = load_steps()
+ALL_STEPS = load_steps()
+STEPS = tuple(step for step in ALL_STEPS if step.is_partitioned)  # one period's run, in order
+USES = next(step for step in ALL_STEPS if step.name == "uses")
 
 
-def step_of_dbt_node(original_file_path: str, steps: tuple[Step, ...] = STEPS) -> Step | None:
-    """The step whose folders hold a dbt node (seeds belong to the first step, which builds them)."""
+def dbt_selection(step: Step, steps: tuple[Step, ...] = ALL_STEPS) -> tuple[str, str | None]:
+    """The step's dbt `--select` and `--exclude`: its folders and its seeds."""
+    named = [seed for other in steps for seed in other.seeds if seed != EVERY_OTHER_SEED]
+    if EVERY_OTHER_SEED in step.seeds:
+        seeds, exclude = ["resource_type:seed"], " ".join(seed for seed in named if seed not in step.seeds) or None
+    else:
+        seeds, exclude = list(step.seeds), None
+    return " ".join([*seeds, *(f"path:{path}" for path in step.dbt_paths)]), exclude
+
+
+def step_of_dbt_node(original_file_path: str, name: str = "", steps: tuple[Step, ...] = ALL_STEPS) -> Step | None:
+    """The step whose folders hold a dbt model, or that builds a seed."""
     if not original_file_path.startswith("models/"):
-        return steps[0]
+        return next((s for s in steps if name in s.seeds), None) or next(
+            (s for s in steps if EVERY_OTHER_SEED in s.seeds), None)
     return next((s for s in steps if s.owns(original_file_path.rsplit("/", 1)[0])), None)

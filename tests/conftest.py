@@ -15,8 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# The partitions are fixed when orchestration.partitions is first imported (below): reach the
+# multi-year example's 2023 (tests/test_uses.py) in this process too.
+os.environ.setdefault("KPP_FIRST_YEAR", "2023")
+
 from orchestration.landing.pseudonym import PseudonymKey
-from orchestration.landing.reader import load_partition
+from orchestration.landing.reader import ensure_drg_weights_table, load_partition
 from orchestration.partitions import period_for_key
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -43,8 +47,7 @@ def dbt_build(
 def load_and_build(db_path: Path, landing: Path, partition_key: str, extra_vars: dict | None = None) -> subprocess.CompletedProcess:
     with duckdb.connect(str(db_path)) as con:
         load_partition(con, landing, partition_key, TEST_KEY)
-        con.execute("create table if not exists landing.drg_weights (partition_key varchar, drg varchar, year varchar, "
-                    "weight varchar, mdc varchar, description varchar)")
+        ensure_drg_weights_table(con)
     return dbt_build(db_path, partition_key, extra_vars)
 
 

@@ -9,33 +9,40 @@ from orchestration.checks.gates import gated_asset
 from orchestration.definitions import build_definitions, defs
 from orchestration.partitions import period_partitions
 from orchestration.status import assets_for_hint
-from orchestration.steps import STEPS, step_of_dbt_node
+from orchestration.steps import ALL_STEPS, STEPS, USES, step_of_dbt_node
 
 STEP_NAMES = [step.name for step in STEPS]
 
 
-def test_the_registry_lists_the_four_kpp_steps_between_landing_and_results():
+def test_the_registry_lists_the_four_kpp_steps_between_landing_and_results_then_the_uses():
     assert STEP_NAMES == ["landing", "step1_tkb", "step2_allocation", "step3_calculation", "step4_matching", "results"]
+    assert ALL_STEPS == (*STEPS, USES) and not USES.is_partitioned
     assert step_of_dbt_node("models/marts/cost_list.sql").name == "results"
     assert step_of_dbt_node("models/staging/stg_landing__ledger.sql").name == "landing"
-    assert step_of_dbt_node("../seeds/kpp_steps.csv").name == "landing"  # the first step builds the seeds
+    assert step_of_dbt_node("models/uses/marts/invoices.sql").name == "uses"
+    # the first step builds every seed no other step names
+    assert step_of_dbt_node("../seeds/kpp_steps.csv", "kpp_steps").name == "landing"
+    assert step_of_dbt_node("../seeds/price_index.csv", "price_index").name == "uses"
 
 
 def test_every_asset_sits_in_a_step_group_and_is_partitioned_by_period():
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     groups = Counter(graph.get(key).group_name for key in graph.get_all_asset_keys())
-    assert set(groups) == set(STEP_NAMES)
+    assert set(groups) == {*STEP_NAMES, USES.name}
     assert groups["step2_allocation"] >= 7 and groups["step4_matching"] >= 6
     assert graph.get(AssetKey(["marts", "cost_trace"])).group_name == "results"
-    assert all(graph.get(key).partitions_def == period_partitions for key in graph.materializable_asset_keys)
+    by_group = [(graph.get(key).group_name, graph.get(key).partitions_def) for key in graph.materializable_asset_keys]
+    assert all(p == period_partitions for g, p in by_group if g != USES.name)
+    # the uses span the published periods (spec §7)
+    assert all(p is None for g, p in by_group if g == USES.name)
 
 
 def test_the_checks_are_exactly_the_blocking_gates():
     graph = defs.resolve_asset_graph()
-    # each step's identities model, the trace sum, one expectation suite per step
+    # each step's identities model, the trace sum, one expectation suite per step and the uses'
     names = sorted(k.name.split("_")[0] for k in graph.asset_check_keys)
-    assert names == ["all"] * 5 + ["expectations"] * len(STEPS) + ["sums"]
+    assert names == ["all"] * 5 + ["expectations"] * len(ALL_STEPS) + ["sums"]
     assert all(graph.get_check_spec(k).blocking for k in graph.asset_check_keys)
     for model in ("int_landing_checks_computed", "int_tkb_checks_computed", "int_allocation_checks_computed",
                   "int_calculation_checks_computed", "int_matching_checks_computed"):
@@ -53,6 +60,17 @@ def test_each_steps_gate_holds_back_the_next_step():
             assert AssetKey("published") in readers
         else:
             assert after.name in {graph.get(k).group_name for k in readers}, step.name
+
+
+def test_the_uses_job_runs_the_uses_group_from_published_to_its_exports_behind_a_blocking_gate():
+    graph = defs.resolve_asset_graph()
+    job = defs.resolve_job_def("kpp_uses")
+    assert job.partitions_def is None
+    assert {"uses_inputs", "uses_models", "uses_exports"} <= {n.name for n in job.graph.node_defs}
+    assert AssetKey("published") in graph.get(AssetKey(["uses", "stg_published__cost_list"])).parent_keys
+    assert gated_asset(USES) in graph.get(AssetKey("uses_exports")).parent_keys
+    gate = AssetCheckKey(gated_asset(USES), f"expectations_{USES.suite}")
+    assert gate in job.asset_layer.asset_graph.asset_check_keys and graph.get_check_spec(gate).blocking
 
 
 def test_steps_chain_landing_to_exports():

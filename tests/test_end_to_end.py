@@ -99,12 +99,13 @@ def test_missing_key_refuses_to_run(tmp_path, monkeypatch, capsys):
 
 
 def test_dbt_unit_tests_pass(data_root):
-    """The SQL-logic unit tests (retro DRG weights, outlier thresholds and ties, order-independent contact costs)."""
+    """The SQL-logic unit tests (retro DRG weights, outlier thresholds and ties, order-independent contact costs;
+    the uses' price chain, classes, series and base points) against the built warehouse."""
     from tests.conftest import dbt_build
 
     result = dbt_build(data_root / "kpp.duckdb", "2025", command="test", select="test_type:unit")
     assert result.returncode == 0, result.stdout[-2000:]
-    assert "PASS=4 " in result.stdout
+    assert "PASS=10 " in result.stdout
 
 
 def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeypatch, capsys):

@@ -65,7 +65,7 @@ def test_definitions_have_calendar_schedules_and_the_landing_sensor(defs):
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"kpp_full_year_calendar", "kpp_temp_calendar"}
     assert {s.execution_timezone for s in schedules.values()} == {"Europe/Stockholm"}
-    assert [s.name for s in defs.sensors] == ["kpp_landing_sensor"]
+    assert [s.name for s in defs.sensors] == ["kpp_landing_sensor", "kpp_uses_after_exports"]
 
 
 def test_every_asset_is_in_the_duckdb_pool(defs):

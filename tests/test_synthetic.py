@@ -66,7 +66,7 @@ def test_same_seed_gives_byte_identical_files(demo, tmp_path):
     again = tmp_path / "b"
     generate("demo", YEAR, again, seed=42)
     first, second = _digests(root), _digests(again)
-    assert len(first) == 18  # eight files and the generator's marker (.kpp-generated) in each of the two partitions
+    assert len(first) == 20  # the eight files, hospitals.csv and the generator's marker (.kpp-generated), per partition
     assert first == second
     other = _digests(_generate_other_seed(tmp_path))
     assert other["landing/2025/service_events.csv"] != first["landing/2025/service_events.csv"]
@@ -78,7 +78,7 @@ def _generate_other_seed(tmp_path: Path) -> Path:
     return root
 
 
-def test_all_eight_files_with_spec_headers(demo):
+def test_all_contract_files_with_spec_headers(demo):
     root, summary, messages = demo
     for partition in PARTITIONS:
         folder = root / "landing" / partition

@@ -10,7 +10,7 @@ import json
 import time
 from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
@@ -21,7 +21,11 @@ from orchestration.lineage import StepLineage, read_column_schemas
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.progress import NodeProgress, report
 from orchestration.resources import KppWarehouse, dbt_project
-from orchestration.steps import STEPS, Step, step_of_dbt_node
+from orchestration.steps import ALL_STEPS, Step, dbt_selection, step_of_dbt_node
+
+# dbt sources that stand for one whole Dagster asset (dbt_project/macros/uses.sql); the other
+# sources are assets of their own (landing/<table>, uses_inputs/<table>)
+SOURCE_ASSETS = {"published": AssetKey(["published"])}
 
 # dbt tests that are Dagster asset checks: the spec's identities. The other tests (keys,
 # not-null, accepted values) run in the same `dbt build` and fail the step, but are no
@@ -36,9 +40,14 @@ def _is_gate_test(test: Mapping[str, Any]) -> bool:
 
 
 class KppDbtTranslator(DagsterDbtTranslator):
-    def __init__(self, steps: tuple[Step, ...] = STEPS):
+    def __init__(self, steps: tuple[Step, ...] = ALL_STEPS):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self.steps = steps
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source" and dbt_resource_props["source_name"] in SOURCE_ASSETS:
+            return SOURCE_ASSETS[dbt_resource_props["source_name"]]
+        return super().get_asset_key(dbt_resource_props)
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         if not _is_gate_test(manifest["nodes"][unique_id]):
@@ -53,7 +62,7 @@ class KppDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         # the group is the step whose folder holds the node (seeds/kpp_steps.csv)
-        step = step_of_dbt_node(dbt_resource_props["original_file_path"], self.steps)
+        step = step_of_dbt_node(dbt_resource_props["original_file_path"], dbt_resource_props["name"], self.steps)
         return step.name if step else None
 
 
@@ -76,26 +85,33 @@ def model_keys(schema: str) -> list[AssetKey]:
     )
 
 
-def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator) -> AssetsDefinition:
+def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator,
+                   run_vars: Callable[[KppWarehouse], dict[str, Any]] | None = None) -> AssetsDefinition:
+    """One step's models: per period partition, or, for a step across the periods, with `run_vars` (the uses)."""
+    select, exclude = dbt_selection(step, translator.steps)
+
     @dbt_assets(
         # parsed here, not by a set-up step, so a fresh clone's `dagster dev` and pytest load
         manifest=ensure_manifest(),
         project=dbt_project,
-        select=step.dbt_selection,
+        select=select,
+        exclude=exclude,
         name=f"{step.name}_models",
-        partitions_def=period_partitions,
+        partitions_def=period_partitions if step.is_partitioned else None,
         dagster_dbt_translator=translator,
         pool="duckdb",
     )
     def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KppWarehouse):
-        period = period_for_key(context.partition_key)
-        report(context, f"{step.name}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
+        if step.is_partitioned:
+            period = period_for_key(context.partition_key)
+            report(context, f"{step.name}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
+            # One target folder per period: its partial-parse state serves every run of the period.
+            dbt_vars, target_path = period.dbt_vars, Path("target") / "periods" / period.key
+        else:
+            report(context, f"{step.name}: dbt build over the published periods")
+            dbt_vars, target_path = run_vars(warehouse), Path("target") / step.name
         with NodeProgress(context, step.name) as progress:
-            build = dbt_build(
-                context, dbt, translator, period.dbt_vars,
-                # One target folder per period: its partial-parse state serves every run of the period.
-                target_path=Path("target") / "periods" / period.key, progress=progress,
-            )
+            build = dbt_build(context, dbt, translator, dbt_vars, target_path=target_path, progress=progress)
         # in dbt's order: a model's materialisation before its tests
         events = [
             event

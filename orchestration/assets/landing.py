@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, Metadat
 
 from orchestration.landing.contract import TABLES
 from orchestration.landing.pseudonym import demo_key_allowed, resolve_key
-from orchestration.landing.reader import LANDING_SCHEMA, load_partition
+from orchestration.landing.reader import LANDING_SCHEMA, ensure_drg_weights_table, load_partition
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
@@ -22,7 +22,9 @@ _DESCRIPTIONS = {
     "service_events": "Utförda vårdtjänster (pseudonymised): bed days, visits, OR, lab, radiology, ICU.",
     "specific_costs": "Särkostnader (pseudonymised): expensive drugs, implants, blood per patient.",
     "input_files": "One row per loaded file: SHA-256, dialect, rows read.",
-    "drg_weights": "A DRG weight list delivered with the run (replaces the seed's list when present).",
+    "drg_weights": "A DRG weight list delivered with the run (replaces the seed's list when present), "
+                   "with the national cost-outlier limits (kostnadsytterfallsgräns) when it has them.",
+    "hospitals": "Sjukhus (optional, spec §7.1): owning region and hospital type (regionsjukhus, länssjukhus, länsdelssjukhus).",
 }
 
 LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
@@ -48,6 +50,8 @@ def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
         )
         override = root.drg_weight_override(partition_key)
         _load_drg_weights(con, partition_key, override)
+    for name in sorted(set(TABLES) - {r.table_name for r in reports}):  # optional files not delivered
+        yield MaterializeResult(asset_key=[LANDING_SCHEMA, name], metadata={"file": "(not delivered; optional)"})
     for r in reports:
         yield MaterializeResult(
             asset_key=[LANDING_SCHEMA, r.table_name],
@@ -70,15 +74,15 @@ def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
 
 
 def _load_drg_weights(con, partition_key: str, path) -> None:
-    con.execute(
-        f"create table if not exists {LANDING_SCHEMA}.drg_weights "
-        "(partition_key varchar, drg varchar, year varchar, weight varchar, mdc varchar, description varchar)"
-    )
+    ensure_drg_weights_table(con)
     con.execute(f"delete from {LANDING_SCHEMA}.drg_weights where partition_key = ?", [partition_key])
     if path is not None:
+        header = {name.lower() for (name, *_rest) in con.execute(
+            "describe select * from read_csv(?, all_varchar=true, header=true)", [str(path)]).fetchall()}
+        threshold = "outlier_threshold" if "outlier_threshold" in header else "null"
         con.execute(
-            f"insert into {LANDING_SCHEMA}.drg_weights select ?, drg, year, weight, mdc, description "
-            "from read_csv(?, all_varchar=true, header=true)",
+            f"insert into {LANDING_SCHEMA}.drg_weights by name select ? as partition_key, drg, year, weight, mdc, description, "
+            f"{threshold} as outlier_threshold from read_csv(?, all_varchar=true, header=true)",
             [partition_key, str(path)],
         )
 

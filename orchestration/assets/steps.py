@@ -1,11 +1,12 @@
-"""One block of dbt assets per KPP step of seeds/kpp_steps.csv (orchestration/steps.py), in order."""
+"""One block of dbt assets per KPP period step of seeds/kpp_steps.csv (orchestration/steps.py), in order."""
 
 from dagster import AssetsDefinition
 
 from orchestration.assets.dbt import KppDbtTranslator, kpp_dbt_assets
-from orchestration.steps import Step
+from orchestration.steps import ALL_STEPS, Step
 
 
 def step_assets(steps: tuple[Step, ...]) -> list[AssetsDefinition]:
-    translator = KppDbtTranslator(steps)  # groups by these steps' folders
+    # groups by these steps' folders; the steps across periods keep theirs
+    translator = KppDbtTranslator((*steps, *(step for step in ALL_STEPS if not step.is_partitioned)))
     return [kpp_dbt_assets(step, translator) for step in steps]

@@ -25,10 +25,11 @@ import yaml
 
 from orchestration.partitions import Period
 from orchestration.settings import REPO_ROOT
-from orchestration.steps import STEPS
+from orchestration.steps import STEPS, USES
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-SUITES = tuple(step.suite for step in STEPS)  # one suite per step, expectations/<step>.json
+SUITES = tuple(step.suite for step in STEPS)  # one suite per period step, expectations/<step>.json
+USES_SUITE = USES.suite  # the uses across periods (spec §7): one suite, not per period
 REGION_ENV = "KPP_REGION"
 _GX_SEVERITY = {"error": "critical", "warning": "warning"}
 # Columns holding personal data. A frame with one is validated with results that

@@ -1,4 +1,4 @@
-"""The input data contract of spec §1: the eight landing files, their columns and types.
+"""The input data contract of spec §1: the eight landing files (and the optional `hospitals` of §7.1), their columns and types.
 
 One place states what a file must hold; the reader enforces it and the staging
 models rely on it.
@@ -18,6 +18,9 @@ EXCLUSION_CATEGORIES = (
     "other_excluded",
 )
 
+# RKA's hospital types: R, L, LD (spec §7.1); a delivery without hospitals.csv gets `unknown`
+HOSPITAL_TYPES = ("regionsjukhus", "lanssjukhus", "lansdelssjukhus")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -36,6 +39,8 @@ class Table:
     key: tuple[str, ...] = ()
     # reference files stop the run on a duplicate key; transactional files reject it
     key_is_reference: bool = False
+    # the file may be absent from a delivery (spec §7.1 `hospitals`); when present, §1 rules apply
+    optional: bool = False
 
     @property
     def required_columns(self) -> list[str]:
@@ -121,7 +126,9 @@ TABLES: dict[str, Table] = {
                 _c("end_ts", "timestamp"),
                 _c("drg"),
                 _c("primary_diagnosis"),
-                _c("age", "integer", optional_column=True),
+                # §7.1: empty or not a (whole, non-negative) number = unknown age, not an input error;
+                # staging reads the number (stg_landing__contacts)
+                _c("age", optional_column=True),
                 _c("sex", optional_column=True),
                 _c("home_region", optional_column=True),
             ),
@@ -154,6 +161,49 @@ TABLES: dict[str, Table] = {
                 _c("item"),
             ),
             key=("specific_cost_id",),
+        ),
+        Table(
+            "hospitals",
+            (
+                _c("hospital", required=True),
+                _c("region", required=True),
+                _c("hospital_type", required=True, allowed=HOSPITAL_TYPES),
+            ),
+            key=("hospital",),
+            key_is_reference=True,
+            optional=True,
+        ),
+    )
+}
+
+REQUIRED_TABLES = tuple(name for name, table in TABLES.items() if not table.optional)
+
+
+# Files of the data root itself, beside drg_weights.csv (spec §7.1): read with the same
+# rules as a landing file (both dialects, CSV or Parquet, errors naming file, line, column).
+DATA_ROOT_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "price_index",
+            (
+                _c("year", "integer", required=True),
+                _c("index", "decimal", required=True, non_negative=True),
+            ),
+            key=("year",),
+            key_is_reference=True,
+            optional=True,
+        ),
+        Table(
+            "reimbursement_prices",
+            (
+                _c("year", "integer", required=True),
+                _c("hospital"),  # empty = every hospital
+                _c("price_per_point", "decimal", required=True, non_negative=True),
+            ),
+            key=("year", "hospital"),
+            key_is_reference=True,
+            optional=True,
         ),
     )
 }

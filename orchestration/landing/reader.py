@@ -101,8 +101,10 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def find_file(landing_dir: Path, table: str) -> Path:
+def find_file(landing_dir: Path, table: str, optional: bool = False) -> Path | None:
     found = [p for p in (landing_dir / f"{table}.csv", landing_dir / f"{table}.parquet") if p.is_file()]
+    if not found and optional:
+        return None
     if not found:
         raise InputError(
             f"{landing_dir}: missing input file {table}.csv (or {table}.parquet). "
@@ -467,9 +469,16 @@ def load_table(
     key: PseudonymKey,
     csv_dialect: str = "auto",
     spill: Path | None = None,
-) -> FileReport:
-    """Load one file; `spill` is the owner-only folder for a transcoded copy (load_partition's)."""
-    path = find_file(landing_dir, table.name)
+    schema: str = LANDING_SCHEMA,
+) -> FileReport | None:
+    """Load one file into `schema`; `spill` is the owner-only folder for a transcoded copy (load_partition's).
+
+    None for an optional file the delivery does not hold (its table then has no rows of the period).
+    """
+    path = find_file(landing_dir, table.name, table.optional)
+    if path is None:
+        _empty_table(con, partition_key, table, schema)
+        return None
     raw = f"raw_{table.name}"
     is_csv = path.suffix == ".csv"
     if is_csv:
@@ -529,8 +538,8 @@ def load_table(
             select.append(f"lower({typed}) as {_q(col.name)}")
         else:
             select.append(f"{typed} as {_q(col.name)}")
-    con.execute(f"create schema if not exists {LANDING_SCHEMA}")
-    target = f"{LANDING_SCHEMA}.{table.name}"
+    con.execute(f"create schema if not exists {schema}")
+    target = f"{schema}.{table.name}"
     # No `order by source_line`: nothing reads the rows in file order without saying so, and
     # sorting the region's 50 M events cost ≈ 22 s of the load (docs/benchmarks.md, run 6).
     query = f"select {', '.join(select)} from {raw} {pnr_join}"
@@ -547,6 +556,55 @@ def load_table(
                       dialect.decimal_mark, dialect.encoding, rows_read)
 
 
+def ensure_drg_weights_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The table of a DRG weight list delivered with a run (orchestration/assets/landing.py), text as delivered.
+
+    `outlier_threshold` is the national cost-outlier limit of spec §7.1 (an optional column of the file).
+    """
+    con.execute(f"create schema if not exists {LANDING_SCHEMA}")
+    con.execute(
+        f"create table if not exists {LANDING_SCHEMA}.drg_weights "
+        "(partition_key varchar, drg varchar, year varchar, weight varchar, mdc varchar, description varchar)"
+    )
+    con.execute(f"alter table {LANDING_SCHEMA}.drg_weights add column if not exists outlier_threshold varchar")
+
+
+def _empty_table(con: duckdb.DuckDBPyConnection, partition_key: str, table: Table, schema: str = LANDING_SCHEMA) -> None:
+    columns = ", ".join(f"{_q(c.name)} {_SQL_TYPES.get(c.kind, 'VARCHAR')}" for c in table.columns)
+    con.execute(f"create schema if not exists {schema}")
+    con.execute(f"create table if not exists {schema}.{table.name} (partition_key varchar, source_line bigint, {columns})")
+    con.execute(f"delete from {schema}.{table.name} where partition_key = ?", [partition_key])
+
+
+def _check_contact_hospitals(con: duckdb.DuckDBPyConnection, partition_key: str, reports: list[FileReport]) -> None:
+    """Spec §7.1: with a hospitals file, every hospital of an accepted contact must be in it.
+
+    Accepted = the first row of each contact_id (a later duplicate is rejected, spec §2).
+    """
+    hospitals = next((r for r in reports if r.table_name == "hospitals"), None)
+    if hospitals is None:
+        return
+    contacts = next(r for r in reports if r.table_name == "contacts")
+    unknown = con.execute(
+        f"""select c.hospital, min(c.source_line), count(*)
+        from (select hospital, source_line from {LANDING_SCHEMA}.contacts where partition_key = $p
+              qualify row_number() over (partition by contact_id order by source_line) = 1) as c
+        where c.hospital is not null
+          and c.hospital not in (select hospital from {LANDING_SCHEMA}.hospitals where partition_key = $p)
+        group by c.hospital order by 2""",
+        {"p": partition_key},
+    ).fetchall()
+    if unknown:
+        hospital, line, n = unknown[0]
+        where = "line" if contacts.file_format == "csv" else "row"
+        others = f" (and {len(unknown) - 1} more hospital(s): {', '.join(repr(u[0]) for u in unknown[1:6])})" if len(unknown) > 1 else ""
+        raise InputError(
+            f"{contacts.file_name} {where} {line}, column hospital: hospital {hospital!r} ({n} contact(s)) is not in "
+            f"{hospitals.file_name}{others}; every hospital of a contact needs its region and hospital_type there "
+            "(docs/uses.md)."
+        )
+
+
 def load_partition(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
@@ -555,7 +613,7 @@ def load_partition(
     csv_dialect: str = "auto",
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> list[FileReport]:
-    """Load all eight files in one transaction: a failing file leaves the previous load intact."""
+    """Load all eight files (and the optional ones delivered) in one transaction: a failing file leaves the previous load intact."""
     if not landing_dir.is_dir():
         raise InputError(f"No landing folder {landing_dir}: put the partition's eight files there (spec §1).")
     reports = []
@@ -564,8 +622,12 @@ def load_partition(
         with spill_folder(con) as spill:
             for table in TABLES.values():
                 report = load_table(con, landing_dir, partition_key, table, key, csv_dialect, spill)
+                if report is None:
+                    progress(f"no {table.name}.csv (optional): not delivered")
+                    continue
                 progress(f"loaded {report.file_name}: {report.rows_read} rows ({report.file_format}, sha256 {report.sha256[:12]}…)")
                 reports.append(report)
+        _check_contact_hospitals(con, partition_key, reports)
         _record_files(con, partition_key, reports, key.fingerprint)
         con.execute("commit")
     except BaseException:

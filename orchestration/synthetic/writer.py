@@ -191,7 +191,10 @@ _COLUMNS = {
                        "quantity", "ordering_cost_center"],
     "specific_costs": ["specific_cost_id", "contact_id", "personnummer", "event_ts", "cost_center", "account",
                        "amount", "item"],
+    "hospitals": ["hospital", "region", "hospital_type"],
 }
+# spec §7.1: RKA's hospital types; every hospital belongs to the region of most patients (home index 0)
+_HOSPITAL_TYPES = {"US": "regionsjukhus", "LS": "lanssjukhus", "LD": "lansdelssjukhus"}
 
 
 def _labels(labels: list[str], idx: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -296,6 +299,11 @@ def _write_reference(s: dict, st: _Structure, keys: dict) -> None:
         "key": _Col("text", pa.array(keys["key"][ko].tolist(), pa.string())),
         "cost_center": _Col("text", _labels(st.cc_code, keys["cc"][ko])),
         "value": _Col("dec", keys["value"][ko], decimals=1),
+    })
+    s["hospitals"].write({
+        "hospital": _Col("text", pa.array(st.hosp_codes)),
+        "region": _Col("text", pa.array([_HOME_REGIONS[0]] * len(st.hosp_codes))),
+        "hospital_type": _Col("text", pa.array([_HOSPITAL_TYPES[h] for h in st.hosp_codes])),
     })
     s["service_catalog"].write({
         "cost_center": _Col("text", _labels(st.cc_code, st.cat_cc)),

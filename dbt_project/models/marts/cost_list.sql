@@ -22,5 +22,10 @@ select
     is_inlier,
     outlier_threshold,
     drg_points,
-    mdc
+    mdc,
+    -- carried for the uses of spec §7 (after the §4 columns)
+    home_region,
+    age,
+    bed_days,
+    national_outlier_threshold
 from {{ ref_period('int_contacts_outliers_flagged') }}

@@ -10,6 +10,8 @@ with accepted as (
     union all
     select 'service_catalog', count(*) from landing.service_catalog where partition_key = $partition_key
     union all
+    select 'hospitals', count(*) from landing.hospitals where partition_key = $partition_key
+    union all
     select 'contacts', count(*) from intermediate.int_contacts_validated
     where partition_key = $partition_key and reject_reason is null
     union all

@@ -1,6 +1,6 @@
 -- One row per landing check: rows read = rows accepted + rows rejected, per file (spec §6).
 with landed as (
-    {% for table in ['ledger', 'accounts', 'cost_centers', 'allocation_keys', 'service_catalog'] %}
+    {% for table in ['ledger', 'accounts', 'cost_centers', 'allocation_keys', 'service_catalog', 'hospitals'] %}
     select '{{ table }}' as table_name, count(*) as n_rows from {{ ref('stg_landing__' ~ table) }}
     union all
     {% endfor %}

@@ -34,7 +34,8 @@ select
     coalesce(c.is_evaluated and c.total_cost > g.outlier_threshold, false) as is_outlier,
     coalesce(c.is_evaluated and not (c.total_cost > g.outlier_threshold), c.is_evaluated) as is_inlier,
     w.national_weight as drg_points,
-    w.mdc
+    w.mdc,
+    w.national_outlier_threshold
 from contacts as c
 left join groups as g on c.is_evaluated and g.care_type = c.care_type and g.drg = c.drg
 left join {{ ref_period('int_drg_weights_selected') }} as w on w.drg = c.drg

@@ -7,7 +7,9 @@ with costs as (
         coalesce({{ exact_sum('cost', "source = 'service_event'") }}, 0) as event_cost,
         coalesce({{ exact_sum('cost', "source = 'specific_cost'") }}, 0) as specific_cost,
         count(*) filter (where source = 'service_event') as n_events,
-        count(*) filter (where source = 'specific_cost') as n_specific_costs
+        count(*) filter (where source = 'specific_cost') as n_specific_costs,
+        -- vårddagar for the reimbursement follow-up (spec §7.3.5)
+        coalesce(sum(quantity) filter (where source = 'service_event' and service_group = 'bed_day'), 0) as bed_days
     from {{ ref_period('int_cost_items_costed') }}
     where matched_contact_id is not null
     group by matched_contact_id
@@ -35,6 +37,7 @@ select
     k.specific_cost,
     k.n_events,
     k.n_specific_costs,
+    k.bed_days,
     c.start_ts < {{ period_start() }} or c.end_ts is null or c.end_ts >= {{ period_end() }} as spans_period_boundary
 from costs as k
 inner join {{ ref_period('int_contacts_validated') }} as c

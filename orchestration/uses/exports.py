@@ -1,0 +1,74 @@
+"""The five files of spec §7.4 (and the uses' reconciliation), written to `exports/uses/`.
+
+The same build folder and link swap as a period's exports (orchestration/exports.py):
+`exports/uses` names one complete build whenever a run stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration.exports import _point, _select_list, failure_note
+
+USES_SCHEMA = "uses"
+# mart -> row order: the partitions as Y−1, Y-H1, Y (period_order), then the file's keys
+USES_EXPORTS = {
+    "productivity": "period_order, scope_order, grouping_order, hospital_type, hospital, mdc, care_type",
+    "mdc_cost_shares": "period_order, rank",
+    "comparison_ladder": "period_order, hospital nulls last",
+    "invoices": "period_order, hospital, buyer_region, line_order",
+    "reimbursement_follow_up": "period_order, hospital, buyer_region nulls first, section_order, rank",
+}
+CHECKS_MODEL = "int_uses_checks_computed"
+
+
+def _exported_columns(con: duckdb.DuckDBPyConnection, mart: str) -> str:
+    """The mart's columns without its ordering and join helpers (`*_order`, `partition_key`)."""
+    names = [name for (name, *_rest) in con.execute(f"describe {USES_SCHEMA}.{mart}").fetchall()
+             if not name.endswith("_order") and name != "partition_key"]
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def uses_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """Headline figures: the published periods, the invoiced total per buyer region, the cost per point trend."""
+    periods = [row[0] for row in con.execute(
+        f"select distinct partition, period_order from {USES_SCHEMA}.productivity order by period_order").fetchall()]
+    invoiced = {}
+    for partition, buyer, amount in con.execute(
+        f"select partition, buyer_region, sum(amount) from {USES_SCHEMA}.invoices "
+        "group by partition, period_order, buyer_region order by period_order, buyer_region"
+    ).fetchall():
+        invoiced.setdefault(partition, {})[buyer] = round(float(amount), 2)
+    trend = {partition: (round(float(current), 2), None if fixed is None else round(float(fixed), 2))
+             for partition, current, fixed in con.execute(
+        f"select partition, cost_per_point_current, cost_per_point_fixed from {USES_SCHEMA}.productivity "
+        "where scope = 'somatic' and grouping = 'all' order by period_order").fetchall()}
+    return {
+        "published": periods,
+        "invoiced_per_buyer_region": invoiced,
+        "somatic_cost_per_point": {p: {"current": c, "fixed": f} for p, (c, f) in trend.items()},
+    }
+
+
+def write_uses_exports(con: duckdb.DuckDBPyConnection, target: Path) -> dict:
+    """Write the uses files from schema `uses` into a new build and point `target` at it."""
+    build = target.parent / ".builds" / f"{target.name}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}"
+    build.mkdir(parents=True)
+    counts = {}
+    files = {**{mart: (mart, order) for mart, order in USES_EXPORTS.items()},
+             "reconciliation": (CHECKS_MODEL, "check_kind, check_name")}
+    for file_name, (model, order) in files.items():
+        relation = f"(select {_exported_columns(con, model)} from {USES_SCHEMA}.{model} order by {order})"
+        path = build / f"{file_name}.csv"
+        con.execute(f"copy (select {_select_list(con, relation)} from {relation}) to '{path}' (header, delimiter ',')")
+        counts[path.name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    summary = uses_summary(con) | {"rows": counts}
+    (build / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _point(target, build)
+    failure_note(target).unlink(missing_ok=True)
+    return summary
