@@ -365,7 +365,8 @@ def test_a_warehouse_that_is_not_duckdb_is_a_one_line_error(tmp_path, monkeypatc
 def test_a_data_root_that_cannot_be_created_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     (tmp_path / "file").write_text("not a folder")
     monkeypatch.setenv(KEY_ENV, EXAMPLE_KEY)
-    assert main(["run", PK, "--data-root", str(tmp_path / "file" / "root")]) == 2
+    # `kpp run` first finds no delivery there (tests/test_cli_truth.py); `kpp uses` creates its data root
+    assert main(["uses", "--data-root", str(tmp_path / "file" / "root")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot create the data root" in err[0]
 
