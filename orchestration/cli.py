@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.instance import prepare_instance
+from orchestration.landing.reader import mask_personnummer
 from orchestration.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
 from orchestration.settings import DATA_ROOT_ENV, DataRoot
 
@@ -28,10 +29,11 @@ _bar_shown = False  # the console's last line is a progress bar, to be overwritt
 
 
 def _say(message: str) -> None:
+    # every console line passes here: a value shaped like a personnummer never shows
     global _bar_shown
     prefix = "\r\x1b[2K" if _bar_shown else ""
     _bar_shown = False
-    print(f"{prefix}[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(f"{prefix}[{time.strftime('%H:%M:%S')}] {mask_personnummer(message)}", file=sys.stderr, flush=True)
 
 
 def _progress_bar(step: str, done: int, total: int, running: str) -> None:
@@ -280,7 +282,7 @@ def _note_failure(root: DataRoot, partition_key: str, reasons: list[str]) -> Non
     note.parent.mkdir(parents=True, exist_ok=True)
     previous = f"The exports in {target.name}/ are from an earlier successful run." if target.exists() else "No exports exist for this period."
     note.write_text(f"KPP {partition_key}: the run of {time.strftime('%Y-%m-%d %H:%M:%S')} failed. {previous}\n\n"
-                    + "\n".join(reasons) + "\n", encoding="utf-8")
+                    + mask_personnummer("\n".join(reasons)) + "\n", encoding="utf-8")
     _say(f"wrote {note}")
 
 

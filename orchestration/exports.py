@@ -150,16 +150,15 @@ def _sorted_query(con: duckdb.DuckDBPyConnection, export: Export) -> tuple[str, 
     return f"select {in_order} from {PUBLISHED}.{export.mart} where partition_key = ? order by {export.order_by}", types
 
 
-def write_csv(con: duckdb.DuckDBPyConnection, export: Export, partition_key: str, path: Path,
-              options: ExportOptions = ExportOptions()) -> int:
-    """One export as CSV in the chosen dialect (and as Parquet beside it); returns its rows."""
-    sql, types = _sorted_query(con, export)
+def copy_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list, types: dict[str, str], path: Path,
+             options: ExportOptions = ExportOptions()) -> int:
+    """A sorted query's columns `types` as CSV in the chosen dialect (and as Parquet beside it); returns its rows."""
     delimiter = "," if options.dialect == CONTRACT else ";"
     body = path.with_name(path.name + ".part")
     # the path is bound, not spliced into the SQL: a data root may hold any character. COPY
     # returns its row count, so the sorted query runs once.
     (rows,) = con.execute(f"copy (select {_select_list(types, options.dialect)} from ({sql})) to ? "
-                          f"(header, delimiter '{delimiter}')", [partition_key, str(body)]).fetchone()
+                          f"(header, delimiter '{delimiter}')", [*params, str(body)]).fetchone()
     if options.dialect == SWEDISH:  # Excel reads UTF-8 (Σ, å, ä, ö) only after a byte-order mark
         with path.open("wb") as out, body.open("rb") as written:
             out.write(_BOM)
@@ -168,8 +167,30 @@ def write_csv(con: duckdb.DuckDBPyConnection, export: Export, partition_key: str
     else:
         os.replace(body, path)
     if options.parquet:  # typed values, unformatted: for tools, not spreadsheets
-        con.execute(f"copy ({sql}) to ? (format parquet)", [partition_key, str(path.with_suffix(".parquet"))])
+        in_order = ", ".join(f'"{name}"' for name in types)
+        con.execute(f"copy (select {in_order} from ({sql})) to ? (format parquet)",
+                    [*params, str(path.with_suffix(".parquet"))])
     return rows
+
+
+def write_csv(con: duckdb.DuckDBPyConnection, export: Export, partition_key: str, path: Path,
+              options: ExportOptions = ExportOptions()) -> int:
+    """One export of the period as CSV in the chosen dialect (and as Parquet beside it); returns its rows."""
+    sql, types = _sorted_query(con, export)
+    return copy_csv(con, sql, [partition_key], types, path, options)
+
+
+def new_build(target: Path, name: str) -> Path:
+    """A new folder for one run's files under exports/.builds/, swapped in by `publish_build`."""
+    build = target.parent / ".builds" / f"{name}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}"
+    build.mkdir(parents=True)
+    return build
+
+
+def publish_build(target: Path, build: Path) -> None:
+    """Point `target` at a complete build; an earlier failure's note no longer applies."""
+    _point(target, build)
+    failure_note(target).unlink(missing_ok=True)
 
 
 def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Path,
@@ -178,16 +199,13 @@ def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Pa
     from orchestration.deliverables import write_period_deliverables
 
     options = options or ExportOptions()
-    builds = target.parent / ".builds"
-    build = builds / f"{partition_key}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}"
-    build.mkdir(parents=True)
+    build = new_build(target, partition_key)
     counts = {export.file_name: write_csv(con, export, partition_key, build / export.file_name, options)
               for export in EXPORTS}
     run_summary = summary(con, partition_key) | {"rows": counts, "csv_dialect": options.dialect}
     (build / "summary.json").write_text(json.dumps(run_summary, indent=2, default=str) + "\n", encoding="utf-8")
     write_period_deliverables(con, partition_key, build, run_summary, data_root=target.parent.parent)
-    _point(target, build)
-    failure_note(target).unlink(missing_ok=True)
+    publish_build(target, build)
     return run_summary
 
 

@@ -154,9 +154,15 @@ def prune(root: DataRoot, instance, period_key: str) -> None:
     """Keep the last KPP_KEEP_RUNS runs of the period: run history, run logs, GX results and pages."""
     from dagster import RunsFilter
 
+    from dagster import DagsterRunStatus
+
     keep = keep_runs()
-    finished = [r for r in instance.get_runs(RunsFilter(tags={"dagster/partition": period_key})) if r.is_finished]
-    for run in finished[keep:]:  # newest first
+    # this data root's runs only (a DAGSTER_HOME may be shared by several data roots)
+    tags = {"dagster/partition": period_key, DATA_ROOT_TAG: str(root.path)}
+    finished = [r for r in instance.get_runs(RunsFilter(tags=tags)) if r.is_finished]  # newest first
+    # the newest successful run holds the published period's materialisations (kpp status, the UI): never pruned
+    success = next((r.run_id for r in finished if r.status == DagsterRunStatus.SUCCESS), None)
+    for run in [r for r in finished[keep:] if r.run_id != success]:
         instance.delete_run(run.run_id)
         shutil.rmtree(Path(instance.root_directory) / "storage" / run.run_id, ignore_errors=True)  # compute logs
     # names hold the start time (kpp-2025-H1-… is another period's than kpp-2025-…)

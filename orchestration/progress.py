@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Callable
 
+from orchestration.landing.reader import mask_personnummer
+
 _console: Callable[[str], None] | None = None
 # (step, nodes done, nodes in the build, a node still running) -> a progress bar, when the console is a terminal
 _bar: Callable[[str, int, int, str], None] | None = None
@@ -17,6 +19,7 @@ def set_console(sink: Callable[[str], None] | None, bar: Callable[[str, int, int
 
 
 def report(context, message: str) -> None:
+    message = mask_personnummer(message)  # values in a message may be a personnummer in the wrong column
     context.log.info(message)
     if _console is not None:
         _console(message)

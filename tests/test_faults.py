@@ -429,11 +429,21 @@ def test_history_is_kept_for_the_last_runs_only(tmp_path, monkeypatch):
         os.utime(run, (1000 + i, 1000 + i))
     (tmp_path / "home").mkdir()
     with DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
+        ours = {"dagster/partition": "2025", **run_tags(root)}
         for i in range(4):
             instance.add_run(DagsterRun(job_name="kpp_period", run_id=f"run-{i}", status=DagsterRunStatus.SUCCESS,
-                                        tags={"dagster/partition": "2025"}))
+                                        tags=ours))
+        # another data root's run of the same period in a shared DAGSTER_HOME
+        instance.add_run(DagsterRun(job_name="kpp_period", run_id="elsewhere", status=DagsterRunStatus.SUCCESS,
+                                    tags={**ours, DATA_ROOT_TAG: "/srv/other"}))
         prune(root, instance, "2025")
-        assert sorted(r.run_id for r in instance.get_runs()) == ["run-2", "run-3"]
+        assert sorted(r.run_id for r in instance.get_runs()) == ["elsewhere", "run-2", "run-3"]
+        # failed runs never push out the newest success: it holds the published period's materialisations
+        for i in (4, 5):
+            instance.add_run(DagsterRun(job_name="kpp_period", run_id=f"run-{i}", status=DagsterRunStatus.FAILURE,
+                                        tags=ours))
+        prune(root, instance, "2025")
+        assert sorted(r.run_id for r in instance.get_runs()) == ["elsewhere", "run-3", "run-4", "run-5"]
     assert sorted(p.name for p in (tmp_path / "logs").glob("kpp-2025-2*")) == [
         "kpp-2025-20261202-100000.log", "kpp-2025-20261203-100000.log"]
     assert len(list((tmp_path / "logs").glob("kpp-2025-H1-*"))) == 4  # another period's

@@ -25,6 +25,7 @@ from dagster import (
     multi_asset,
 )
 
+from orchestration.exports import ExportOptions
 from orchestration.landing.contract import DATA_ROOT_TABLES
 
 from orchestration.assets.dbt import kpp_dbt_assets
@@ -115,7 +116,7 @@ def expectations_uses(context: AssetCheckExecutionContext, warehouse: KppWarehou
 def uses_exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> MaterializeResult:
     target = warehouse.root.exports_dir(USES_EXPORTS_DIR)
     with warehouse.connect(read_only=True) as con:
-        summary = write_uses_exports(con, target)
+        summary = write_uses_exports(con, target, ExportOptions.for_run(warehouse.root))
     report(context, f"uses: wrote {len(summary['rows'])} files to {target}")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(target)),

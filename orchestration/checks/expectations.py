@@ -24,6 +24,7 @@ import duckdb
 import yaml
 
 from orchestration.partitions import Period
+from orchestration.landing.reader import mask_personnummer
 from orchestration.settings import REPO_ROOT
 from orchestration.steps import STEPS, USES
 
@@ -209,10 +210,23 @@ def _validate(suite: Suite, frames: dict, thresholds: Thresholds, docs_dir: Path
             batch_parameters={"dataframe": df})
         part = gx.ExpectationSuite(name=suite.name, expectations=configs(frame))
         results += batch.validate(part, result_format=_result_format(df, suite.frames[frame]), expectation_parameters=params).results
+    for result in results:
+        # an id column may hold a personnummer by mistake: never into messages, metadata or stored results
+        result.result = _masked(result.result)
     if docs_dir is None:
         return results, None
     full = gx.ExpectationSuite(name=suite.name, expectations=configs(None), meta={"kpp": suite.title})
     return results, _publish(context, full, results, run_name, partition_key)
+
+
+def _masked(value):
+    if isinstance(value, str):
+        return mask_personnummer(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_masked(v) for v in value)
+    return value
 
 
 def _context(docs_dir: Path | None):

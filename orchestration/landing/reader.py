@@ -130,8 +130,11 @@ def _sha256(path: Path) -> tuple[str, tuple]:
     return digest.hexdigest(), identity
 
 
-# a well-formed 2- or 3-byte UTF-8 sequence; Windows-1252 Swedish text (Å, Ä, Ö followed by ASCII) holds none
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+# UTF-8 of what Swedish registers hold beyond ASCII (U+00A0–U+00FF: å ä ö é, NBSP, §; U+2000–U+20FF: – ’ €).
+# Windows-1252 text hardly ever forms these: its Å Ä Ö are C5 C4 D6, and Â/Ã (C2, C3) are rare, while
+# e.g. cp1252 "Ö" + NBSP (D6 A0) is well-formed UTF-8 of a Hebrew accent: no evidence of UTF-8.
+_UTF8_EVIDENCE = re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\x82][\x80-\xbf]")
+_EVIDENCE_TEXT = re.compile("[\u00a0-\u00ff\u2000-\u20ff]")
 
 
 # every byte but the C0 controls other than line ends, and DEL: deleting these leaves the control bytes
@@ -157,7 +160,7 @@ def _scan_encoding(path: Path) -> _Scan:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     bad_line = None
-    has_utf8 = may_hold_control = False
+    has_utf8 = other_non_ascii = may_hold_control = False
     lines_before = 0
     with path.open("rb") as handle:
         identity = _identity(os.fstat(handle.fileno()))
@@ -165,23 +168,27 @@ def _scan_encoding(path: Path) -> _Scan:
             digest.update(chunk)
             if bad_line is None:
                 try:
-                    # decoded text that is not ASCII holds real UTF-8 sequences (isascii is cheap)
-                    has_utf8 = has_utf8 or not decoder.decode(chunk).isascii()
+                    text = decoder.decode(chunk)
+                    if not has_utf8 and not text.isascii():  # isascii is cheap; the search stops at the first hit
+                        has_utf8 = _EVIDENCE_TEXT.search(text) is not None
+                        other_non_ascii = other_non_ascii or not has_utf8
                 except UnicodeDecodeError as exc:
                     bad_line = lines_before + exc.object[: exc.start].count(b"\n") + 1
                     bad_byte = exc.object[exc.start]
-                    has_utf8 = (has_utf8 or not exc.object[: exc.start].isascii()
-                                or _UTF8_SEQUENCE.search(exc.object, exc.start) is not None)
+                    has_utf8 = has_utf8 or _UTF8_EVIDENCE.search(exc.object) is not None
             elif not has_utf8:  # not UTF-8: is there UTF-8 text after the bad byte?
-                has_utf8 = _UTF8_SEQUENCE.search(chunk) is not None
+                has_utf8 = _UTF8_EVIDENCE.search(chunk) is not None
             if not may_hold_control:
                 may_hold_control = bool(chunk.translate(None, _NOT_CONTROL_BYTES)) or b'"' in chunk or b"\xc2" in chunk
             lines_before += chunk.count(b"\n")
     if bad_line is None:
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            bad_line, bad_byte = lines_before + 1, 0
+        except UnicodeDecodeError as exc:  # the file ends inside a character
+            bad_line, bad_byte = lines_before + 1, exc.object[exc.start]
+    if bad_line is None and other_non_ascii and not has_utf8:
+        # well-formed UTF-8 only by accident: none of its characters is one a register holds
+        bad_line = 0
     if bad_line is not None and has_utf8:
         raise InputError(
             f"{path.name} line {bad_line}: byte 0x{bad_byte:02x} is not UTF-8, but the rest of the file is UTF-8 "
@@ -491,10 +498,10 @@ def load_table(
         names = _read_parquet(con, path, raw)
         types = dict(con.execute(f"select column_name, column_type from (describe {raw})").fetchall())
         source_columns = {n.strip().lower(): (n, types[n]) for n in names}
-        # the file's own names: DuckDB renames a second `amount` to `amount_1`
-        delivered = con.execute("select name from parquet_schema(?) where coalesce(num_children, 0) = 0",
-                                [str(path)]).fetchall()
-        _check_header(path, [n.strip().lower() for (n,) in delivered])
+        # the file's own top-level names (not a nested column's parts): DuckDB renames a second `amount` to `amount_1`
+        import pyarrow.parquet as pq
+
+        _check_header(path, [n.strip().lower() for n in pq.read_schema(path).names])
     missing = [c for c in table.required_columns if c not in source_columns]
     if missing:
         raise InputError(f"{path.name}: missing required column(s) {', '.join(missing)}; the file has {_shown_names(list(source_columns))}.")

@@ -7,13 +7,12 @@ The same build folder and link swap as a period's exports (orchestration/exports
 from __future__ import annotations
 
 import json
-import os
-import time
 from pathlib import Path
 
 import duckdb
 
-from orchestration.exports import _point, _select_list, failure_note
+from orchestration.exports import ExportOptions, copy_csv, new_build, publish_build
+from orchestration.publish import columns
 
 USES_SCHEMA = "uses"
 # mart -> row order: the partitions as Y−1, Y-H1, Y (period_order), then the file's keys
@@ -27,11 +26,10 @@ USES_EXPORTS = {
 CHECKS_MODEL = "int_uses_checks_computed"
 
 
-def _exported_columns(con: duckdb.DuckDBPyConnection, mart: str) -> str:
-    """The mart's columns without its ordering and join helpers (`*_order`, `partition_key`)."""
-    names = [name for (name, *_rest) in con.execute(f"describe {USES_SCHEMA}.{mart}").fetchall()
-             if not name.endswith("_order") and name != "partition_key"]
-    return ", ".join(f'"{name}"' for name in names)
+def _exported_types(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, str]:
+    """The model's columns and types without its ordering and join helpers (`*_order`, `partition_key`)."""
+    return {name: kind for name, kind in columns(con, USES_SCHEMA, model).items()
+            if not name.endswith("_order") and name != "partition_key"}
 
 
 def uses_summary(con: duckdb.DuckDBPyConnection) -> dict:
@@ -55,20 +53,18 @@ def uses_summary(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-def write_uses_exports(con: duckdb.DuckDBPyConnection, target: Path) -> dict:
-    """Write the uses files from schema `uses` into a new build and point `target` at it."""
-    build = target.parent / ".builds" / f"{target.name}.{time.strftime('%Y%m%dT%H%M%S')}.{os.getpid()}"
-    build.mkdir(parents=True)
+def write_uses_exports(con: duckdb.DuckDBPyConnection, target: Path, options: ExportOptions = ExportOptions()) -> dict:
+    """Write the uses files from schema `uses` into a new build and point `target` at it (same writer as a period's)."""
+    build = new_build(target, target.name)
     counts = {}
     files = {**{mart: (mart, order) for mart, order in USES_EXPORTS.items()},
              "reconciliation": (CHECKS_MODEL, "check_kind, check_name")}
     for file_name, (model, order) in files.items():
-        relation = f"(select {_exported_columns(con, model)} from {USES_SCHEMA}.{model} order by {order})"
-        path = build / f"{file_name}.csv"
-        con.execute(f"copy (select {_select_list(con, relation)} from {relation}) to '{path}' (header, delimiter ',')")
-        counts[path.name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
-    summary = uses_summary(con) | {"rows": counts}
+        types = _exported_types(con, model)
+        # ordered by helper columns the file leaves out
+        sql = f"select * from {USES_SCHEMA}.{model} order by {order}"
+        counts[f"{file_name}.csv"] = copy_csv(con, sql, [], types, build / f"{file_name}.csv", options)
+    summary = uses_summary(con) | {"rows": counts, "csv_dialect": options.dialect}
     (build / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    _point(target, build)
-    failure_note(target).unlink(missing_ok=True)
+    publish_build(target, build)
     return summary
