@@ -264,6 +264,32 @@ def test_a_parquet_column_named_twice_is_an_input_error(tmp_path):
         load(landing, tmp_path / "kpp.duckdb")
 
 
+def test_nested_parquet_columns_are_extra_columns_not_duplicates(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    landing = write_region(tmp_path / "landing")
+    (landing / "ledger.csv").unlink()
+    # two list columns: parquet_schema names both leaves `element`
+    pq.write_table(pa.table({"month": ["2025-01"], "cost_center": ["OH1"], "account": ["5010"], "amount": ["200.00"],
+                             "tags": [["a"]], "notes": [["b"]]}), landing / "ledger.parquet")
+    load(landing, tmp_path / "kpp.duckdb")
+    assert duckdb.connect(str(tmp_path / "kpp.duckdb")).execute(
+        "select cost_center, amount from landing.ledger").fetchall() == [("OH1", 200)]
+
+
+def test_windows_1252_that_happens_to_be_well_formed_utf8_is_read_as_windows_1252(tmp_path):
+    landing = write_region(tmp_path / "landing")
+    path = landing / "cost_centers.csv"
+    # "Ö" + NBSP in Windows-1252 (D6 A0) is UTF-8 for U+05A0, a character no register holds
+    text = path.read_bytes().decode().replace("Vårdavdelning", "Ö\xa0avd").replace("å", "a").replace("ä", "a")
+    path.write_bytes(text.encode("cp1252"))
+    load(landing, tmp_path / "kpp.duckdb")
+    names = [n for (n,) in duckdb.connect(str(tmp_path / "kpp.duckdb")).execute(
+        "select name from landing.cost_centers").fetchall()]
+    assert "Ö\xa0avd" in " ".join(names) and "\u05a0" not in " ".join(names)
+
+
 @pytest.mark.parametrize(("file", "old", "new", "message"), [
     ("service_events.csv", "LAB,L1,1,", "LAB,L1,1" + "0" * 30 + ",",
      "service_events.csv line 4, column quantity: the value '1" + "0" * 30 + "' is not plausible (1e12 or more)"),
