@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance, RunsFilter
 
 from orchestration.partitions import period_for_key
+from orchestration.steps import group_of
 from orchestration.schedules import CYCLES, TIMEZONE, Milestone, load_calendar, milestone_date, partition_for_run_year
 
 if TYPE_CHECKING:
@@ -90,7 +91,9 @@ def read_evidence(
 
 
 def assets_for_hint(asset_graph: AssetGraph, hint: str) -> list[AssetKey]:
-    keys = [k for k in asset_graph.get_all_asset_keys() if asset_graph.get(k).group_name == hint]
+    """The assets of a step (its asset group, seeds/kpp_steps.csv), or the asset the hint names."""
+    group = group_of(hint)
+    keys = [k for k in asset_graph.get_all_asset_keys() if asset_graph.get(k).group_name == group]
     if not keys and asset_graph.has(AssetKey.from_user_string(hint)):
         keys = [AssetKey.from_user_string(hint)]
     return sorted(keys, key=lambda k: k.to_user_string())

@@ -22,7 +22,8 @@ EVERY_OTHER_SEED = "*"
 
 @dataclass(frozen=True)
 class Step:
-    name: str  # asset group, suite and dbt folder name
+    name: str  # suite and dbt folder name; the calendar's asset hints name steps
+    group: str  # its asset group: named to sort in run order in the UI's list of groups
     order: int
     label_sv: str
     label: str
@@ -46,6 +47,7 @@ def load_steps() -> tuple[Step, ...]:
         steps = tuple(
             Step(
                 name=row["step"],
+                group=row["asset_group"],
                 order=int(row["step_order"]),
                 label_sv=row["label_sv"],
                 label=row["label"],
@@ -64,6 +66,11 @@ def load_steps() -> tuple[Step, ...]:
 ALL_STEPS = load_steps()
 STEPS = tuple(step for step in ALL_STEPS if step.is_partitioned)  # one period's run, in order
 USES = next(step for step in ALL_STEPS if step.name == "uses")
+
+
+def group_of(name: str) -> str:
+    """The asset group of a step named in the calendar (`landing`, `step1_tkb`, …); other names as they are."""
+    return next((step.group for step in ALL_STEPS if step.name == name), name)
 
 
 def dbt_selection(step: Step, steps: tuple[Step, ...] = ALL_STEPS) -> tuple[str, str | None]:

@@ -29,13 +29,14 @@ def test_every_asset_sits_in_a_step_group_and_is_partitioned_by_period():
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     groups = Counter(graph.get(key).group_name for key in graph.get_all_asset_keys())
-    assert set(groups) == {*STEP_NAMES, USES.name}
+    # named so the UI's alphabetical list of groups reads in run order
+    assert sorted(groups) == [step.group for step in ALL_STEPS]
     assert groups["step2_allocation"] >= 7 and groups["step4_matching"] >= 6
-    assert graph.get(AssetKey(["marts", "cost_trace"])).group_name == "results"
+    assert graph.get(AssetKey(["marts", "cost_trace"])).group_name == "step5_results"
     by_group = [(graph.get(key).group_name, graph.get(key).partitions_def) for key in graph.materializable_asset_keys]
-    assert all(p == period_partitions for g, p in by_group if g != USES.name)
+    assert all(p == period_partitions for g, p in by_group if g != USES.group)
     # the uses span the published periods (spec §7)
-    assert all(p is None for g, p in by_group if g == USES.name)
+    assert all(p is None for g, p in by_group if g == USES.group)
 
 
 def test_the_checks_are_exactly_the_blocking_gates():
@@ -59,7 +60,7 @@ def test_each_steps_gate_holds_back_the_next_step():
         if after is None:
             assert AssetKey("published") in readers
         else:
-            assert after.name in {graph.get(k).group_name for k in readers}, step.name
+            assert after.group in {graph.get(k).group_name for k in readers}, step.name
 
 
 def test_the_uses_job_runs_the_uses_group_from_published_to_its_exports_behind_a_blocking_gate():
@@ -92,11 +93,12 @@ def test_a_step_added_to_the_registry_appears_as_group_gate_and_status_evidence(
     steps = (*STEPS[:-1],
              replace(results, dbt_paths=("models/intermediate/results",),
                      gated_model=("intermediate", "int_contacts_outliers_flagged")),
-             replace(results, name="marts", order=len(STEPS), label_sv="Marts", dbt_paths=("models/marts",)))
+             replace(results, name="marts", group="step6_marts", order=len(STEPS), label_sv="Marts",
+                     dbt_paths=("models/marts",)))
     graph = build_definitions(steps).resolve_asset_graph()
-    assert graph.get(AssetKey(["marts", "cost_list"])).group_name == "marts"
-    assert graph.get(AssetKey(["intermediate", "int_drg_weights_selected"])).group_name == "results"
+    assert graph.get(AssetKey(["marts", "cost_list"])).group_name == "step6_marts"
+    assert graph.get(AssetKey(["intermediate", "int_drg_weights_selected"])).group_name == "step5_results"
     gate = AssetCheckKey(AssetKey(["marts", "cost_list"]), "expectations_marts")
     assert gate in graph.asset_check_keys and graph.get_check_spec(gate).blocking
-    assert AssetKey(["marts", "cost_list"]) in assets_for_hint(graph, "marts")
-    assert "marts" in {graph.get(k).group_name for k in graph.get(AssetKey(["intermediate", "int_contacts_outliers_flagged"])).child_keys}
+    assert AssetKey(["marts", "cost_list"]) in assets_for_hint(graph, "step6_marts")
+    assert "step6_marts" in {graph.get(k).group_name for k in graph.get(AssetKey(["intermediate", "int_contacts_outliers_flagged"])).child_keys}

@@ -43,6 +43,7 @@ from orchestration.partitions import period_for_key, period_partitions
 from orchestration.resources import KppWarehouse
 from orchestration.schedules import load_calendar
 from orchestration.sensors import CHANGED_FILES_TAG, kpp_landing_sensor, scan_landing
+from orchestration.steps import group_of
 from orchestration.status import DONE_LATE, EXIT_LATE, FAILED, LATE, MANUAL, OPEN, milestone_statuses, render as render_status
 from tests.conftest import FIXTURES, query
 
@@ -222,7 +223,7 @@ def _stand_in(gate: dict):
     """Assets named like the calendar's asset hints, in the real groups, with a blocking gate on step 2."""
     parts = StaticPartitionsDefinition(["2025-H1", "2025"])
 
-    @asset(partitions_def=parts, group_name="landing")
+    @asset(partitions_def=parts, group_name=group_of("landing"))
     def ledger():
         pass
 
@@ -249,7 +250,7 @@ def _stand_in(gate: dict):
         # fails with severity WARN: a warning, which stops nothing
         return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN)
 
-    @asset(partitions_def=parts, group_name="results", deps=[matched])
+    @asset(partitions_def=parts, group_name=group_of("results"), deps=[matched])
     def exports():
         pass
 

@@ -33,7 +33,7 @@ from tests.browser import skip_without_browser, start_browser
 from tests.conftest import EXAMPLE_KEY
 
 REPO = Path(__file__).resolve().parents[1]
-GROUPS = [step.name for step in STEPS]
+GROUPS = [step.group for step in STEPS]
 GATED_ASSET = "/".join(STEPS[1].gated_model)
 GATE = f"expectations_{STEPS[1].suite}"
 PARTITION = "2025-H1"

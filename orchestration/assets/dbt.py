@@ -57,13 +57,17 @@ class KppDbtTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return [OWNER]
 
+    def _step(self, dbt_resource_props: Mapping[str, Any]) -> Step | None:
+        # the step whose folder holds the node, or that builds the seed (seeds/kpp_steps.csv)
+        return step_of_dbt_node(dbt_resource_props["original_file_path"], dbt_resource_props["name"], self.steps)
+
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
-        return {**super().get_tags(dbt_resource_props), "kpp/step": self.get_group_name(dbt_resource_props) or ""}
+        step = self._step(dbt_resource_props)
+        return {**super().get_tags(dbt_resource_props), "kpp/step": step.name if step else ""}
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        # the group is the step whose folder holds the node (seeds/kpp_steps.csv)
-        step = step_of_dbt_node(dbt_resource_props["original_file_path"], dbt_resource_props["name"], self.steps)
-        return step.name if step else None
+        step = self._step(dbt_resource_props)
+        return step.group if step else None
 
 
 translator = KppDbtTranslator()

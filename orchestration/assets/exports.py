@@ -9,12 +9,13 @@ from orchestration.exports import ExportOptions, write_exports
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
+from orchestration.steps import group_of
 
 
 @asset(
     deps=[published],
     partitions_def=period_partitions,
-    group_name="results",
+    group_name=group_of("results"),
     description="Kostnadslista and the other exports of spec §4, with summary.json (input hashes, totals), the "
     "workbook kpp_<period>.xlsx, report.html and gates.html (docs/deliverables.md).",
     kinds={"csv", "excel", "html"},

@@ -11,6 +11,7 @@ from orchestration.landing.reader import LANDING_SCHEMA, ensure_drg_weights_tabl
 from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
+from orchestration.steps import group_of
 
 _DESCRIPTIONS = {
     "ledger": "Huvudbok / TKB (totalkostnadsbokslut): ledger rows of the delivery.",
@@ -32,7 +33,7 @@ LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
 
 @multi_asset(
     specs=[
-        AssetSpec(key=[LANDING_SCHEMA, name], group_name="landing", description=_DESCRIPTIONS[name], kinds={"duckdb"})
+        AssetSpec(key=[LANDING_SCHEMA, name], group_name=group_of("landing"), description=_DESCRIPTIONS[name], kinds={"duckdb"})
         for name in LANDING_TABLES
     ],
     partitions_def=period_partitions,

@@ -8,6 +8,7 @@ from orchestration.partitions import period_partitions
 from orchestration.progress import report
 from orchestration.publish import PUBLISHED, failed_gates, publish_period
 from orchestration.resources import KppWarehouse
+from orchestration.steps import group_of
 
 MARTS = model_keys("marts")
 
@@ -15,7 +16,7 @@ MARTS = model_keys("marts")
 @asset(
     deps=MARTS,
     partitions_def=period_partitions,
-    group_name="results",
+    group_name=group_of("results"),
     description=(
         f"The marts of the period copied into schema `{PUBLISHED}` in one transaction: the results a reader can "
         "trust while a later run of the period is under way or was killed."

@@ -40,7 +40,7 @@ from orchestration.steps import USES
 from orchestration.uses.exports import USES_EXPORTS, USES_SCHEMA, write_uses_exports
 from orchestration.uses.inputs import USES_INPUTS_SCHEMA, load_uses_inputs
 
-USES_GROUP = USES.name
+USES_GROUP = USES.group
 USES_EXPORTS_DIR = "uses"  # <data root>/exports/uses
 
 
