@@ -135,7 +135,7 @@ def _sha256(path: Path) -> tuple[str, tuple]:
 # e.g. cp1252 "Ö" + NBSP (D6 A0) is well-formed UTF-8 of a Hebrew accent: no evidence of UTF-8.
 _UTF8_EVIDENCE = re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\x82][\x80-\xbf]")
 # (a C1 control, U+0080–U+009F, counts too: the file is UTF-8 and the value is refused by name)
-_EVIDENCE_TEXT = re.compile("[\u0080-\u00ff\u2000-\u20ff]")
+_EVIDENCE_TEXT = re.compile("[\u0080-\u00ff\u2000-\u20ff\ufeff]")  # U+FEFF: a byte-order mark
 
 
 # every byte but the C0 controls other than line ends, and DEL: deleting these leaves the control bytes
