@@ -339,6 +339,11 @@ def generate_data(size: str, year: int, data_root: str | None, seed: int, dirty:
     return 0
 
 
+def _agreement_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agreement", metavar="FILE",
+                        help="agreement parameters for this run, laid over <data root>/agreement.yml (docs/uses.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpp",
@@ -368,8 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "[exports] dialect, else contract (docs/deliverables.md)")
     run.add_argument("--parquet", action=argparse.BooleanOptionalAction, default=None,
                      help="also write each export as Parquet beside its CSV (default: kpp.toml [exports] parquet, else no)")
-    run.add_argument("--agreement", metavar="FILE",
-                     help="agreement parameters for this run, laid over <data root>/agreement.yml (docs/uses.md)")
+    _agreement_option(run)
 
     uses = sub.add_parser(
         "uses",
@@ -379,8 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
         "root, gated by expectations_uses, into <data root>/exports/uses/. `kpp run` does this after every publish.",
     )
     uses.add_argument("--data-root", metavar="DIR", help="the data root (default $KPP_DATA_ROOT or ./data)")
-    uses.add_argument("--agreement", metavar="FILE",
-                      help="agreement parameters for this run, laid over <data root>/agreement.yml (docs/uses.md)")
+    _agreement_option(uses)
 
     demo_cmd = sub.add_parser(
         "demo",

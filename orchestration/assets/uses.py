@@ -12,11 +12,8 @@ import os
 
 from dagster import (
     AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
-    Failure,
     MaterializeResult,
     MetadataValue,
     AssetSpec,
@@ -25,18 +22,16 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.exports import ExportOptions
-from orchestration.landing.contract import DATA_ROOT_TABLES
-
 from orchestration.assets.dbt import kpp_dbt_assets
 from orchestration.assets.published import published
 from orchestration.checks.expectations import USES_SUITE, Suite, Thresholds, validate_frames
-from orchestration.checks.gates import _metadata, docs_dir, gated_asset
-from orchestration.gate_report import record_outcome, write_gate_report
+from orchestration.checks.gates import docs_dir, gate_results, gated_asset
+from orchestration.exports import ExportOptions
+from orchestration.landing.contract import DATA_ROOT_TABLES
 from orchestration.progress import report
 from orchestration.resources import KppWarehouse
-from orchestration.uses.agreement import agreement_files, load_agreement
 from orchestration.steps import USES
+from orchestration.uses.agreement import agreement_files, load_agreement
 from orchestration.uses.exports import USES_EXPORTS, USES_SCHEMA, write_uses_exports
 from orchestration.uses.inputs import USES_INPUTS_SCHEMA, load_uses_inputs
 
@@ -92,17 +87,7 @@ def expectations_uses(context: AssetCheckExecutionContext, warehouse: KppWarehou
     thresholds = Thresholds.load()
     docs = docs_dir(warehouse.root.path, USES_SUITE)
     outcome = validate_frames(suite, frames, thresholds, USES_SUITE, docs, context.run.run_id)
-    report(context, outcome.message().replace("\n", "\n    "))
-    # the offline gate report (orchestration/gate_report.py), also when the gate failed
-    record_outcome(docs, outcome, context.run.run_id, thresholds.parameters(USES_SUITE))
-    page = write_gate_report(docs, USES_SUITE)
-    yield AssetCheckResult(
-        passed=not (outcome.errors or outcome.warnings),
-        severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
-        metadata=_metadata(outcome, page),
-    )
-    if not outcome.passed:
-        raise Failure(description=outcome.message())
+    yield from gate_results(context, outcome, thresholds, docs, USES_SUITE)
 
 
 @asset(

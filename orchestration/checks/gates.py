@@ -63,6 +63,21 @@ def _metadata(outcome: GateOutcome, gate_report: Path) -> dict:
     }
 
 
+def gate_results(context, outcome: GateOutcome, thresholds: Thresholds, docs: Path, report_name: str):
+    """A gate's check result, its record in the offline gate report (also when it failed), and the
+    step failure that carries the gate, its expectations and the offending values to `kpp run`."""
+    report(context, outcome.message().replace("\n", "\n    "))
+    record_outcome(docs, outcome, context.run.run_id, thresholds.parameters(outcome.suite))
+    page = write_gate_report(docs, report_name)
+    yield AssetCheckResult(
+        passed=not (outcome.errors or outcome.warnings),
+        severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
+        metadata=_metadata(outcome, page),
+    )
+    if not outcome.passed:
+        raise Failure(description=outcome.message())
+
+
 def gate_check(step: Step) -> AssetChecksDefinition:
     suite = step.suite
 
@@ -72,18 +87,7 @@ def gate_check(step: Step) -> AssetChecksDefinition:
         docs = docs_dir(warehouse.root.path, period.key)
         with warehouse.connect(read_only=True) as con:
             outcome = run_gate(suite, con, period, thresholds, docs_dir=docs, run_name=context.run.run_id)
-        report(context, outcome.message().replace("\n", "\n    "))
-        # the offline gate report (orchestration/gate_report.py), also when the gate failed
-        record_outcome(docs, outcome, context.run.run_id, thresholds.parameters(suite))
-        page = write_gate_report(docs, period.key)
-        yield AssetCheckResult(
-            passed=not (outcome.errors or outcome.warnings),
-            severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
-            metadata=_metadata(outcome, page),
-        )
-        if not outcome.passed:
-            # The step failure carries the gate, the expectations and the offending values to `kpp run`.
-            raise Failure(description=outcome.message())
+        yield from gate_results(context, outcome, thresholds, docs, period.key)
 
     with warnings.catch_warnings():
         # A gate checks one period: partitioned checks are a preview feature in Dagster 1.13.
