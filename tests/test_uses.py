@@ -112,6 +112,25 @@ def test_invoice_traced_by_hand(uses_root):
     assert float(temp["amount"]) == pytest.approx(55596.549643 * (0.4 * base / 2 + 0.6 * 1.47), abs=0.01)
 
 
+def test_the_uses_workbook_and_report_hold_the_csvs_numbers(uses_root):
+    import re
+
+    from openpyxl import load_workbook
+
+    uses = uses_root / "exports" / "uses"
+    book = load_workbook(uses / "kpp_uses.xlsx", read_only=True)
+    assert book.sheetnames == ["Produktivitet", "MDC-kostnadsandelar", "Jämförelsetrappa", "Fakturor", "Uppföljning",
+                               "Avstämning"]
+    header, *rows = list(book["Fakturor"].iter_rows(values_only=True))
+    _, invoices = read(uses / "invoices.csv", ("year", "is_preliminary", "hospital", "buyer_region", "line"))
+    assert len(rows) == len(invoices)
+    amount = header.index("amount")
+    # numbers are numbers, equal to the CSV's to the öre
+    assert sum(r[amount] for r in rows) == pytest.approx(sum(float(r["amount"]) for r in invoices.values()), abs=0.01)
+    page = (uses / "report.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 2 and not re.search(r"(src|href)=['\"]https?:", page)
+
+
 def test_gate_fails_on_a_missing_index_year_and_keeps_the_exports(uses_root, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(uses_root, root, symlinks=True, ignore=shutil.ignore_patterns("logs", "gx_docs", "duckdb_tmp"))

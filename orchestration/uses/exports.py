@@ -13,6 +13,7 @@ import duckdb
 
 from orchestration.exports import ExportOptions, copy_csv, new_build, publish_build
 from orchestration.publish import columns
+from orchestration.uses.deliverables import write_uses_report, write_uses_workbook
 
 USES_SCHEMA = "uses"
 # mart -> row order: the partitions as Y−1, Y-H1, Y (period_order), then the file's keys
@@ -59,12 +60,16 @@ def write_uses_exports(con: duckdb.DuckDBPyConnection, target: Path, options: Ex
     counts = {}
     files = {**{mart: (mart, order) for mart, order in USES_EXPORTS.items()},
              "reconciliation": (CHECKS_MODEL, "check_kind, check_name")}
+    exported = {}
     for file_name, (model, order) in files.items():
         types = _exported_types(con, model)
+        exported[file_name] = (model, order, types)
         # ordered by helper columns the file leaves out
         sql = f"select * from {USES_SCHEMA}.{model} order by {order}"
         counts[f"{file_name}.csv"] = copy_csv(con, sql, [], types, build / f"{file_name}.csv", options)
     summary = uses_summary(con) | {"rows": counts, "csv_dialect": options.dialect}
     (build / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_uses_workbook(con, build, exported)
+    write_uses_report(con, build, summary)
     publish_build(target, build)
     return summary
