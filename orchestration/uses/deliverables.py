@@ -78,7 +78,8 @@ def _invoice_chart(con) -> str:
     ax.set_yticks([j + height * (len(partitions) - 1) / 2 for j in range(len(regions))], regions)
     ax.invert_yaxis()
     ax.set_xlabel("fakturerat belopp (Mkr)")
-    ax.legend(frameon=False, fontsize=8)
+    if partitions:  # nobody invoiced (no hospitals file, no region configured): an empty chart
+        ax.legend(frameon=False, fontsize=8)
     return _svg(fig)
 
 
