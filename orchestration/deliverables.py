@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.partitions import period_for_key
-from orchestration.publish import PUBLISHED
+from orchestration.publish import PUBLISHED, quote_ident
 from orchestration.workbook import BOOL, DECIMAL, INT, MAX_ROWS, MIXED, SEK, SHARE, TIMESTAMP, Column, Sheet, Table, write_workbook
 
 P = PUBLISHED
@@ -40,7 +40,7 @@ def _stream(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence, batch: i
 
 def _table(con, columns: Sequence[Column], sql: str, params: Sequence, title: str | None = None) -> Table:
     """A table of the columns `columns` names, selected in that order from `sql`."""
-    select = ", ".join(f'"{c.name}"' for c in columns)
+    select = ", ".join(quote_ident(c.name) for c in columns)
     return Table(columns, _stream(con, f"select {select} from ({sql})", params), title)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish import PUBLISHED, columns
+from orchestration.publish import PUBLISHED, columns, quote_ident
 from orchestration.settings import DataRoot
 
 
@@ -92,7 +92,7 @@ def _select_list(types: dict[str, str], dialect: str = CONTRACT) -> str:
     for name, column_type in types.items():
         if name in ("partition_key", "check_order"):
             continue
-        quoted = f'"{name}"'
+        quoted = quote_ident(name)
         if column_type in ("DOUBLE", "FLOAT") or column_type.startswith("DECIMAL"):
             # a tiny negative prints as -0.000000: identical inputs must give identical files
             number = f"regexp_replace(printf('%.6f', {quoted}), '^-(0\\.0+)$', '\\1')"
@@ -146,7 +146,7 @@ def _sorted_query(con: duckdb.DuckDBPyConnection, export: Export) -> tuple[str, 
     column order (a column a newer version added sits last in the published table); and the types."""
     published = columns(con, PUBLISHED, export.mart)
     types = {name: published[name] for name in columns(con, "marts", export.mart)}
-    in_order = ", ".join(f'"{name}"' for name in types)
+    in_order = ", ".join(map(quote_ident, types))
     return f"select {in_order} from {PUBLISHED}.{export.mart} where partition_key = ? order by {export.order_by}", types
 
 
@@ -167,7 +167,7 @@ def copy_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list, types: dict
     else:
         os.replace(body, path)
     if options.parquet:  # typed values, unformatted: for tools, not spreadsheets
-        in_order = ", ".join(f'"{name}"' for name in types)
+        in_order = ", ".join(map(quote_ident, types))
         con.execute(f"copy (select {in_order} from ({sql})) to ? (format parquet)",
                     [*params, str(path.with_suffix(".parquet"))])
     return rows

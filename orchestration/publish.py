@@ -15,6 +15,13 @@ import contextlib
 import duckdb
 
 PUBLISHED = "published"
+
+
+def quote_ident(name: str) -> str:
+    """A schema, table or column name as a SQL identifier (identifiers cannot be bound like values)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 # Published with the marts: the input files (name, SHA-256, rows) the results were computed from.
 INPUT_FILES = ("landing", "input_files")
 

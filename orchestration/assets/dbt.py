@@ -20,6 +20,7 @@ from orchestration.dbt_manifest import ensure_manifest
 from orchestration.lineage import StepLineage, read_column_schemas
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.progress import NodeProgress, report
+from orchestration.publish import quote_ident
 from orchestration.resources import KppWarehouse, dbt_project
 from orchestration.steps import ALL_STEPS, Step, dbt_selection, step_of_dbt_node
 
@@ -167,4 +168,5 @@ def _period_rows(con, relation, schemas, partition_key: str) -> int | None:
     """The rows of the run's period in a model (a seed: all its rows)."""
     _, schema, table = relation
     where = " where partition_key = ?" if any(c == "partition_key" for c, _ in schemas.get(relation, ())) else ""
-    return con.execute(f'select count(*) from "{schema}"."{table}"{where}', [partition_key] if where else []).fetchone()[0]
+    return con.execute(f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}{where}",
+                       [partition_key] if where else []).fetchone()[0]

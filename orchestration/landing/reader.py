@@ -26,6 +26,7 @@ import duckdb
 
 from orchestration.landing.contract import TABLES, Column, Table
 from orchestration.landing.pseudonym import PseudonymKey, flag_sql, normalised_sql, pseudonym_sql
+from orchestration.publish import quote_ident
 
 LANDING_SCHEMA = "landing"
 
@@ -93,8 +94,7 @@ class Dialect:
     encoding: str = "utf-8"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+_q = quote_ident
 
 
 def _lit(value: str) -> str:

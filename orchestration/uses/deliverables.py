@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish import quote_ident
 from orchestration.report import _STYLE, _figure, _pyplot, _svg, _table, sek
 from orchestration.workbook import BOOL, DECIMAL, INT, SEK, SHARE, TEXT, Column, Sheet, Table, write_workbook
 
@@ -44,8 +45,8 @@ def write_uses_workbook(con: duckdb.DuckDBPyConnection, build: Path, files: dict
     sheets = []
     for file_name, (model, order, types) in files.items():
         columns = [Column(name, name, _kind(name, kind)) for name, kind in types.items()]
-        select = ", ".join(f'"{name}"' for name in types)
-        rows = con.execute(f"select {select} from {USES_SCHEMA}.{model} order by {order}").fetchall()
+        select = ", ".join(map(quote_ident, types))
+        rows = con.execute(f"select {select} from {USES_SCHEMA}.{quote_ident(model)} order by {order}").fetchall()
         sheets.append(Sheet(SHEETS[file_name], (Table(columns, rows),)))
     return write_workbook(build / WORKBOOK, sheets, title="KPP: produktivitet och utomlänsersättning")
 
