@@ -14,10 +14,10 @@ from pathlib import Path
 
 import duckdb
 
+from kpp.landing.reader import mask_personnummer
+from kpp.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
+from kpp.settings import DATA_ROOT_ENV, DataRoot
 from orchestration.instance import prepare_instance
-from orchestration.landing.reader import mask_personnummer
-from orchestration.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
-from orchestration.settings import DATA_ROOT_ENV, DataRoot
 
 EXIT_FAILED_GATE = 1
 EXIT_BAD_USAGE = 2
@@ -115,7 +115,7 @@ def _error_text(error) -> str:
 
 def _set_agreement(agreement: str | None) -> None:
     """`--agreement FILE`: the run's agreement parameters over the data root's (docs/uses.md)."""
-    from orchestration.uses.agreement import AGREEMENT_ENV
+    from kpp.uses.agreement import AGREEMENT_ENV
 
     # set or cleared for every run: an earlier run's choice in the same process must not stick
     if agreement:
@@ -141,9 +141,14 @@ def run_period(partition_key: str, data_root: str | None = None, csv_dialect: st
 
 def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect: str | None, parquet: bool | None,
                 agreement: str | None) -> int:
-    from orchestration.exports import DIALECT_ENV, PARQUET_ENV
-    from orchestration.housekeeping import check_warehouse, clear_stale, keep_runs, prune
-    from orchestration.landing.pseudonym import MissingKeyError, demo_key_allowed, resolve_key
+    from kpp.exports import DIALECT_ENV, PARQUET_ENV
+    from kpp.landing.pseudonym import MissingKeyError, demo_key_allowed, resolve_key
+    from orchestration.housekeeping import (
+        check_warehouse,
+        clear_stale,
+        keep_runs,
+        prune,
+    )
 
     keep_runs()  # a bad KPP_KEEP_RUNS stops the run before it starts, not after it succeeded
     root = _prepare(data_root, period.year)
@@ -179,9 +184,9 @@ def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect:
 
 def _execute(root: DataRoot, period, instance) -> int:
     """The period's job in this process, its output in the run log; a failure note when it fails."""
+    from kpp.progress import set_console
     from orchestration.definitions import defs
     from orchestration.housekeeping import run_tags
-    from orchestration.progress import set_console
 
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -221,9 +226,9 @@ def _run_uses(root: DataRoot) -> int:
     """Job kpp_uses: productivity and reimbursement over every published period, into exports/uses/."""
     from dagster import DagsterInstance
 
+    from kpp.progress import set_console
     from orchestration.assets.uses import USES_EXPORTS_DIR
     from orchestration.definitions import defs
-    from orchestration.progress import set_console
 
     target = root.exports_dir(USES_EXPORTS_DIR)
     log_path = root.path / "logs" / f"kpp-uses-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -264,8 +269,7 @@ def _print_uses_summary(summary: dict) -> None:
 
 def run_uses(data_root: str | None = None, agreement: str | None = None) -> int:
     """`kpp uses`: recompute the uses from what is published, without running a period."""
-    from orchestration.periods import configured_years
-
+    from kpp.periods import configured_years
     from orchestration.housekeeping import exclusive
 
     root = _prepare(data_root, configured_years()[1])
@@ -275,7 +279,7 @@ def run_uses(data_root: str | None = None, agreement: str | None = None) -> int:
 
 
 def _note_failure(root: DataRoot, partition_key: str, reasons: list[str]) -> None:
-    from orchestration.exports import failure_note
+    from kpp.exports import failure_note
 
     target = root.exports_dir(partition_key)
     note = failure_note(target)
@@ -298,9 +302,9 @@ def _print_summary(summary: dict) -> None:
 
 
 def demo(data_root: str | None) -> int:
-    from orchestration.landing.pseudonym import DEMO_ENV, KEY_ENV, KEY_FILE_ENV
-    from orchestration.synthetic.generator import generate
-    from orchestration.synthetic.marker import check_overwritable, is_generated
+    from kpp.landing.generated_marker import check_overwritable, is_generated
+    from kpp.landing.pseudonym import DEMO_ENV, KEY_ENV, KEY_FILE_ENV
+    from kpp_synthetic.generator import generate
 
     root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
     # never touch a real delivery: every landing folder must be the generator's
@@ -330,7 +334,7 @@ def demo(data_root: str | None) -> int:
 
 
 def generate_data(size: str, year: int, data_root: str | None, seed: int, dirty: float) -> int:
-    from orchestration.synthetic.generator import generate
+    from kpp_synthetic.generator import generate
 
     root = Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve()
     result = generate(size, year, root, seed=seed, dirty=dirty, progress=_say)
@@ -465,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
                 clear_stale_if_idle(root, instance, _say)
             return status_command(args.date, args.partition)
         if args.command == "explain":
-            from orchestration.explain import explain_command
+            from kpp.explain import explain_command
 
             return explain_command(args.data_root, args.contact_id, args.partition, args.ledger, args.limit)
     except ValueError as exc:

@@ -25,7 +25,7 @@ from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_contex
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from orchestration.dbt_manifest import newest_source_mtime
+from kpp.dbt_manifest import newest_source_mtime
 
 # dbt keeps flags, adapters and its event manager in globals: one invocation at a time per process.
 _LOCK = threading.Lock()
@@ -90,7 +90,7 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
         info = raw["info"]
         if info["level"] == "error":
             build.errors.append(info["msg"])
-        if progress is not None:  # n of N, the model finished (orchestration/progress.py)
+        if progress is not None:  # n of N, the model finished (kpp/progress.py)
             progress.on_event(info["name"], raw.get("data") or {})
         sys.stdout.write(info["msg"] + "\n")
         sys.stdout.flush()

@@ -2,15 +2,14 @@
 
 from dagster import Definitions, in_process_executor, load_assets_from_modules
 
+from kpp.steps import STEPS, Step
 from orchestration.assets import exports, landing, published, uses
 from orchestration.assets.steps import step_assets
 from orchestration.checks.gates import gate_checks
 from orchestration.jobs import kpp_period_job, kpp_uses_job
 from orchestration.resources import build_resources
 from orchestration.schedules import calendar_schedules
-from orchestration.sensors import kpp_landing_sensor
-from orchestration.steps import STEPS, Step
-from orchestration.uses.sensor import kpp_uses_after_exports
+from orchestration.sensors import kpp_landing_sensor, kpp_uses_after_exports
 
 
 def build_definitions(steps: tuple[Step, ...]) -> Definitions:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from orchestration.settings import DataRoot
+from kpp.settings import DataRoot
 
 KEEP_RUNS_ENV = "KPP_KEEP_RUNS"
 DEFAULT_KEEP_RUNS = 20
@@ -122,7 +122,7 @@ def clear_stale(root: DataRoot, instance, say: Callable[[str], None], spill_file
         instance.report_run_failed(run, message="kpp: the process of this run ended without finishing it (killed); "
                                                 "marked failed at the next kpp start.")
         say(f"marked the unfinished run {run.run_id[:8]} of {run.tags.get('dagster/partition', '?')} as failed (its process had ended)")
-    from orchestration.landing.reader import SPILL_DIR_NAME
+    from kpp.landing.reader import SPILL_DIR_NAME
 
     for folder in (root.duckdb_temp_dir, root.path / SPILL_DIR_NAME) if spill_files else ():
         if folder.is_dir():
@@ -152,9 +152,7 @@ def run_tags(root: DataRoot) -> dict[str, str]:
 
 def prune(root: DataRoot, instance, period_key: str) -> None:
     """Keep the last KPP_KEEP_RUNS runs of the period: run history, run logs, GX results and pages."""
-    from dagster import RunsFilter
-
-    from dagster import DagsterRunStatus
+    from dagster import DagsterRunStatus, RunsFilter
 
     keep = keep_runs()
     # this data root's runs only (a DAGSTER_HOME may be shared by several data roots)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.settings import REPO_ROOT
+from kpp.settings import REPO_ROOT
 
 PROJECT_INSTANCE_CONFIG = REPO_ROOT / "dagster.yaml"
 DUCKDB_POOL = "duckdb"
@@ -30,7 +30,9 @@ def ensure_instance_config(home: Path) -> Path:
 def prepare_instance(home: Path) -> None:
     """The settings, and the pool itself: with run granularity the queue enforces only pools that exist
     (what `dagster instance concurrency set duckdb 1` does by hand)."""
-    from dagster import DagsterInstance  # the `kpp` commands that need no instance start faster without it
+    from dagster import (
+        DagsterInstance,  # the `kpp` commands that need no instance start faster without it
+    )
 
     home.mkdir(parents=True, exist_ok=True)
     ensure_instance_config(home)

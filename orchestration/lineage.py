@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetMaterialization, MetadataValue, Output, TableColumn, TableColumnDep, TableColumnLineage, TableSchema
+from dagster import (
+    AssetMaterialization,
+    MetadataValue,
+    Output,
+    TableColumn,
+    TableColumnDep,
+    TableColumnLineage,
+    TableSchema,
+)
 from dagster._core.definitions.metadata import TableMetadataSet
 from dagster._utils.warnings import disable_dagster_warnings
 from sqlglot import MappingSchema, exp, parse_one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import StaticPartitionsDefinition
 
-from orchestration.periods import Period, configured_years, period_for_key, period_keys
+from kpp.periods import Period, configured_years, period_for_key, period_keys
 
 __all__ = ["Period", "period_for_key", "period_keys", "period_partitions"]
 

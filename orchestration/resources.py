@@ -12,7 +12,7 @@ import duckdb
 from dagster import ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import DATA_ROOT_ENV, DBT_PROJECT_DIR, DataRoot
+from kpp.settings import DATA_ROOT_ENV, DBT_PROJECT_DIR, DataRoot
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import (
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SkipReason,
+    schedule,
+)
 
+from kpp.settings import REPO_ROOT, DataRoot
 from orchestration.jobs import kpp_period_job
 from orchestration.partitions import period_for_key, period_partitions
-from orchestration.settings import REPO_ROOT, DataRoot
 
 CALENDAR_CSV = REPO_ROOT / "seeds" / "kpp_calendar.csv"
 TIMEZONE = "Europe/Stockholm"

@@ -1,4 +1,6 @@
-"""Late data: re-run a period when the files of its landing folder change.
+"""The sensors: late data re-runs a period; published exports recompute the uses.
+
+Late data: re-run a period when the files of its landing folder change.
 
 The sensor hashes the contract files (spec §1) of every period's landing folder
 and compares them with what the period's last load recorded (the sha256 of
@@ -19,15 +21,17 @@ from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DefaultSensorStatus,
+    EventLogEntry,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    asset_sensor,
     sensor,
 )
 
-from orchestration.jobs import kpp_period_job
-from orchestration.landing.contract import TABLES
+from kpp.landing.contract import TABLES
+from orchestration.jobs import kpp_period_job, kpp_uses_job
 from orchestration.partitions import period_partitions
 from orchestration.resources import KppWarehouse
 
@@ -105,3 +109,19 @@ def kpp_landing_sensor(context: SensorEvaluationContext, warehouse: KppWarehouse
     if not requests:
         return SensorResult(skip_reason=SkipReason("No landing folder changed."), cursor=json.dumps(cursor))
     return SensorResult(run_requests=requests, cursor=json.dumps(cursor))
+
+
+
+@asset_sensor(
+    asset_key=AssetKey("exports"),
+    job=kpp_uses_job,
+    name="kpp_uses_after_exports",
+    # Off until turned on in the UI: `kpp run` starts kpp_uses itself, so a daemon that also
+    # did would compute the uses twice (docs/uses.md).
+    default_status=DefaultSensorStatus.STOPPED,
+    description="After a period's exports are written (so its results are published), runs kpp_uses: the uses "
+    "across the published periods (spec §7) and exports/uses/.",
+)
+def kpp_uses_after_exports(context: SensorEvaluationContext, asset_event: EventLogEntry):
+    yield RunRequest(run_key=str(asset_event.storage_id), tags={"kpp/trigger": "exports",
+                                                                "kpp/published_partition": asset_event.dagster_event.partition or ""})

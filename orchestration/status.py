@@ -17,11 +17,25 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance, RunsFilter
+from dagster import (
+    AssetCheckKey,
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    RunsFilter,
+)
 
+from kpp.steps import group_of
 from orchestration.partitions import period_for_key
-from orchestration.steps import group_of
-from orchestration.schedules import CYCLES, TIMEZONE, Milestone, load_calendar, milestone_date, partition_for_run_year
+from orchestration.schedules import (
+    CYCLES,
+    TIMEZONE,
+    Milestone,
+    load_calendar,
+    milestone_date,
+    partition_for_run_year,
+)
 
 if TYPE_CHECKING:
     from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
@@ -200,8 +214,8 @@ def key_lines(keys: list[str]) -> list[str]:
     """Whether each period's published pseudonyms are comparable with the previous year's: same key fingerprint."""
     import duckdb
 
-    from orchestration.publish import PUBLISHED
-    from orchestration.settings import DataRoot
+    from kpp.publish import PUBLISHED
+    from kpp.settings import DataRoot
 
     path = DataRoot.from_env().duckdb_path
     fingerprints: dict[str, set[str]] = {}

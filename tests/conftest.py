@@ -19,10 +19,10 @@ import pytest
 # multi-year example's 2023 (tests/test_uses.py) in this process too.
 os.environ.setdefault("KPP_FIRST_YEAR", "2023")
 
-from orchestration.landing.pseudonym import PseudonymKey
-from orchestration.landing.reader import ensure_drg_weights_table, load_partition
+from kpp.landing.pseudonym import PseudonymKey
+from kpp.landing.reader import ensure_drg_weights_table, load_partition
+from kpp.settings import DBT_PROJECT_DIR
 from orchestration.partitions import period_for_key
-from orchestration.settings import DBT_PROJECT_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # the key the public worked examples' expected files were computed with (synthetic data only)

@@ -2,7 +2,13 @@
 
 import time
 
-from dagster import Definitions, StaticPartitionsDefinition, asset, define_asset_job, in_process_executor
+from dagster import (
+    Definitions,
+    StaticPartitionsDefinition,
+    asset,
+    define_asset_job,
+    in_process_executor,
+)
 
 
 @asset(partitions_def=StaticPartitionsDefinition(["2023", "2024", "2025"]), pool="duckdb")

@@ -21,9 +21,9 @@ from typing import Callable
 import duckdb
 import pytest
 
-from orchestration.checks.expectations import Thresholds, run_gate
+from kpp.expectations import Thresholds, run_gate
+from kpp.landing.reader import InputError, load_partition
 from orchestration.cli import main
-from orchestration.landing.reader import InputError, load_partition
 from orchestration.partitions import period_for_key
 from tests.conftest import EXAMPLE_KEY, TEST_KEY, load_and_build, query
 from tests.handmade import P2, write_region

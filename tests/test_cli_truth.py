@@ -48,7 +48,7 @@ def test_status_of_the_example_run(example_run, tmp_path, monkeypatch, capsys):
 
 
 def test_node_progress_counts_and_names_the_running_model(monkeypatch):
-    from orchestration import progress
+    from kpp import progress
 
     lines: list[str] = []
     monkeypatch.setattr(progress, "_console", lines.append)

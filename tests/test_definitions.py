@@ -5,11 +5,11 @@ from dataclasses import replace
 
 from dagster import AssetCheckKey, AssetKey, Definitions
 
+from kpp.steps import ALL_STEPS, STEPS, USES, step_of_dbt_node
 from orchestration.checks.gates import gated_asset
 from orchestration.definitions import build_definitions, defs
 from orchestration.partitions import period_partitions
 from orchestration.status import assets_for_hint
-from orchestration.steps import ALL_STEPS, STEPS, USES, step_of_dbt_node
 
 STEP_NAMES = [step.name for step in STEPS]
 
@@ -102,3 +102,22 @@ def test_a_step_added_to_the_registry_appears_as_group_gate_and_status_evidence(
     assert gate in graph.asset_check_keys and graph.get_check_spec(gate).blocking
     assert AssetKey(["marts", "cost_list"]) in assets_for_hint(graph, "step6_marts")
     assert "step6_marts" in {graph.get(k).group_name for k in graph.get(AssetKey(["intermediate", "int_contacts_outliers_flagged"])).child_keys}
+
+
+def test_the_library_and_the_generator_import_no_dagster():
+    """kpp/ and kpp_synthetic/ are usable without the orchestrator (README, Project layout)."""
+    import pkgutil
+    import subprocess
+    import sys
+
+    import kpp
+    import kpp_synthetic
+
+    modules = [m.name for pkg in (kpp, kpp_synthetic)
+               for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")]
+    code = ("import importlib, sys\n"
+            f"for m in {modules!r}: importlib.import_module(m)\n"
+            "print(sorted({n.split('.')[0] for n in sys.modules if n.split('.')[0] in ('dagster', 'dagster_dbt', 'orchestration')}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert len(modules) > 20
+    assert out.strip() == "[]"

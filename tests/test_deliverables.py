@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.exports import EXPORTS, Export, ExportOptions, write_csv, write_exports
-from orchestration.settings import DataRoot
+from kpp.exports import EXPORTS, Export, ExportOptions, write_csv, write_exports
+from kpp.settings import DataRoot
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -167,9 +167,9 @@ def test_formula_like_text_arrives_as_text(formula_like_root):
 
 
 def test_cost_list_too_long_for_a_sheet_is_a_note(formula_like_root, tmp_path):
-    from orchestration.deliverables import period_sheets
-    from orchestration.exports import summary
-    from orchestration.workbook import write_workbook
+    from kpp.deliverables import period_sheets
+    from kpp.exports import summary
+    from kpp.workbook import write_workbook
 
     with duckdb.connect(str(formula_like_root / "kpp.duckdb"), read_only=True) as con:
         counts = {"unmatched.csv": 282}

@@ -18,14 +18,29 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from kpp.landing import reader
+from kpp.landing.generated_marker import mark
+from kpp.landing.pseudonym import (
+    DEMO_ENV,
+    DEMO_KEY,
+    KEY_ENV,
+    KEY_FILE_ENV,
+    MissingKeyError,
+    resolve_key,
+)
+from kpp.landing.reader import InputError, load_partition
+from kpp.periods import period_for_key
+from kpp.settings import DataRoot
 from orchestration.cli import main
-from orchestration.housekeeping import CLI_TAG, DATA_ROOT_TAG, DataRootError, clear_stale, exclusive, prune, run_tags
-from orchestration.landing import reader
-from orchestration.landing.pseudonym import DEMO_ENV, DEMO_KEY, KEY_ENV, KEY_FILE_ENV, MissingKeyError, resolve_key
-from orchestration.landing.reader import InputError, load_partition
-from orchestration.periods import period_for_key
-from orchestration.settings import DataRoot
-from orchestration.synthetic.marker import mark
+from orchestration.housekeeping import (
+    CLI_TAG,
+    DATA_ROOT_TAG,
+    DataRootError,
+    clear_stale,
+    exclusive,
+    prune,
+    run_tags,
+)
 from tests.conftest import EXAMPLE_KEY, TEST_KEY
 from tests.handmade import P1, P2, write_region
 
@@ -203,7 +218,7 @@ def test_status_says_whether_pseudonyms_are_comparable_with_last_year(tmp_path, 
 
 
 def test_the_demo_key_only_in_the_demo_on_generated_data(tmp_path, monkeypatch):
-    from orchestration.landing.pseudonym import demo_key_allowed
+    from kpp.landing.pseudonym import demo_key_allowed
 
     folder = tmp_path / "landing" / PK
     folder.mkdir(parents=True)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckKey, DagsterInstance
 
-from orchestration.checks.expectations import (
+from kpp.expectations import (
     EXPECTATIONS_DIR,
     SUITES,
     USES_SUITE,
@@ -25,10 +25,10 @@ from orchestration.checks.expectations import (
     run_gate,
     validate_frames,
 )
+from kpp.steps import STEPS
 from orchestration.checks.gates import gated_asset
 from orchestration.cli import main
 from orchestration.partitions import period_for_key
-from orchestration.steps import STEPS
 from tests.conftest import EXAMPLE_KEY, query
 from tests.handmade import write_region
 

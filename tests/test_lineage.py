@@ -7,7 +7,13 @@ import logging
 import duckdb
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, TableColumnDep
 
-from orchestration.lineage import StepLineage, column_dependencies, column_metadata, read_column_schemas, relation_of
+from orchestration.lineage import (
+    StepLineage,
+    column_dependencies,
+    column_metadata,
+    read_column_schemas,
+    relation_of,
+)
 
 CONTACTS = ("kpp", "intermediate", "int_contacts_validated")
 ITEMS = ("kpp", "intermediate", "int_cost_items_costed")

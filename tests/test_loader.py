@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.landing.reader import InputError, load_partition
+from kpp.landing.reader import InputError, load_partition
 from tests.conftest import EXAMPLE_KEY, TEST_KEY
 from tests.handmade import P1, write_region
 

@@ -22,9 +22,9 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetMaterialization,
-    Definitions,
     DagsterInstance,
     DagsterRunStatus,
+    Definitions,
     Failure,
     MetadataValue,
     StaticPartitionsDefinition,
@@ -36,15 +36,24 @@ from dagster import (
     materialize,
 )
 
+from kpp.explain import explain, render
+from kpp.steps import group_of
 from orchestration.cli import main
-from orchestration.explain import explain, render
 from orchestration.instance import prepare_instance
 from orchestration.partitions import period_for_key, period_partitions
 from orchestration.resources import KppWarehouse
 from orchestration.schedules import load_calendar
 from orchestration.sensors import CHANGED_FILES_TAG, kpp_landing_sensor, scan_landing
-from orchestration.steps import group_of
-from orchestration.status import DONE_LATE, EXIT_LATE, FAILED, LATE, MANUAL, OPEN, milestone_statuses, render as render_status
+from orchestration.status import (
+    DONE_LATE,
+    EXIT_LATE,
+    FAILED,
+    LATE,
+    MANUAL,
+    OPEN,
+    milestone_statuses,
+)
+from orchestration.status import render as render_status
 from tests.conftest import FIXTURES, query
 
 IN_PROGRESS = (DagsterRunStatus.STARTING, DagsterRunStatus.STARTED)

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR
+from kpp.settings import DBT_PROJECT_DIR
 from tests.conftest import FIXTURES
 
 PK = "2025-H1"

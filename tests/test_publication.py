@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from orchestration.explain import explain, render
-from orchestration.publish import publish_period
+from kpp.explain import explain, render
+from kpp.publish import publish_period
 from tests.conftest import EXAMPLE_KEY, query
 
 

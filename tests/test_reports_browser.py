@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from orchestration.checks.expectations import SUITES, Suite
+from kpp.expectations import SUITES, Suite
 from tests.browser import skip_without_browser, start_browser
 
 skip_without_browser()

@@ -1,4 +1,4 @@
-"""The synthetic landing-data generator (orchestration/synthetic): determinism, contract, realism.
+"""The synthetic landing-data generator (kpp_synthetic): determinism, contract, realism.
 
 Runs the `demo` size (two hospitals, ~3 000 contacts a year, CSV) into tmp_path;
 a few seconds in total.
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.landing.contract import TABLES as CONTRACT
-from orchestration.synthetic import SIZES, SPECIFIC_ACCOUNTS, generate
-from orchestration.synthetic.marker import GENERATED_MARKER
+from kpp.landing.contract import TABLES as CONTRACT
+from kpp.landing.generated_marker import GENERATED_MARKER
+from kpp_synthetic import SIZES, SPECIFIC_ACCOUNTS, generate
 
 YEAR = 2025
 # spec §1: the generator writes every contract column, in the contract's order

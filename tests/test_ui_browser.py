@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.steps import STEPS
+from kpp.steps import STEPS
 from tests.browser import skip_without_browser, start_browser
 from tests.conftest import EXAMPLE_KEY
 

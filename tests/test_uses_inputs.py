@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.landing.reader import InputError, load_partition
-from orchestration.uses.agreement import AGREEMENT_ENV, load_agreement
-from orchestration.uses.inputs import load_uses_inputs
+from kpp.landing.reader import InputError, load_partition
+from kpp.uses.agreement import AGREEMENT_ENV, load_agreement
+from kpp.uses.inputs import load_uses_inputs
 from tests.conftest import TEST_KEY
 from tests.handmade import write_region
 from tests.test_loader import to_swedish

@@ -13,16 +13,21 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
+from kpp.dbt_manifest import ensure_manifest
+from kpp.progress import NodeProgress, report
+from kpp.publish import quote_ident
+from kpp.steps import ALL_STEPS, Step, dbt_selection, step_of_dbt_node
 from orchestration.dbt_invocation import dbt_build
-from orchestration.dbt_manifest import ensure_manifest
 from orchestration.lineage import StepLineage, read_column_schemas
 from orchestration.partitions import period_for_key, period_partitions
-from orchestration.progress import NodeProgress, report
-from orchestration.publish import quote_ident
 from orchestration.resources import KppWarehouse, dbt_project
-from orchestration.steps import ALL_STEPS, Step, dbt_selection, step_of_dbt_node
 
 # dbt sources that stand for one whole Dagster asset (dbt_project/macros/uses.sql); the other
 # sources are assets of their own (landing/<table>, uses_inputs/<table>)

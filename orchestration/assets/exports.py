@@ -3,13 +3,13 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from kpp.deliverables import workbook_name
+from kpp.exports import ExportOptions, write_exports
+from kpp.progress import report
+from kpp.steps import group_of
 from orchestration.assets.published import published
-from orchestration.deliverables import workbook_name
-from orchestration.exports import ExportOptions, write_exports
 from orchestration.partitions import period_partitions
-from orchestration.progress import report
 from orchestration.resources import KppWarehouse
-from orchestration.steps import group_of
 
 
 @asset(

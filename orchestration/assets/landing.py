@@ -2,16 +2,21 @@
 
 import os
 
+from dagster import (
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
-
-from orchestration.landing.contract import TABLES
-from orchestration.landing.pseudonym import demo_key_allowed, resolve_key
-from orchestration.landing.reader import LANDING_SCHEMA, ensure_drg_weights_table, load_partition
+from kpp.landing.contract import TABLES
+from kpp.landing.pseudonym import demo_key_allowed, resolve_key
+from kpp.landing.reader import LANDING_SCHEMA, ensure_drg_weights_table, load_partition
+from kpp.progress import report
+from kpp.steps import group_of
 from orchestration.partitions import period_partitions
-from orchestration.progress import report
 from orchestration.resources import KppWarehouse
-from orchestration.steps import group_of
 
 _DESCRIPTIONS = {
     "ledger": "Huvudbok / TKB (totalkostnadsbokslut): ledger rows of the delivery.",

@@ -1,14 +1,21 @@
 """The period's results of record: its marts published in one transaction once every gate has passed."""
 
 
-from dagster import AssetExecutionContext, DagsterEventType, Failure, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    DagsterEventType,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
+from kpp.progress import report
+from kpp.publish import PUBLISHED, failed_gates, publish_period
+from kpp.steps import group_of
 from orchestration.assets.dbt import model_keys
 from orchestration.partitions import period_partitions
-from orchestration.progress import report
-from orchestration.publish import PUBLISHED, failed_gates, publish_period
 from orchestration.resources import KppWarehouse
-from orchestration.steps import group_of
 
 MARTS = model_keys("marts")
 

@@ -1,9 +1,9 @@
-"""One block of dbt assets per KPP period step of seeds/kpp_steps.csv (orchestration/steps.py), in order."""
+"""One block of dbt assets per KPP period step of seeds/kpp_steps.csv (kpp/steps.py), in order."""
 
 from dagster import AssetsDefinition
 
+from kpp.steps import ALL_STEPS, Step
 from orchestration.assets.dbt import KppDbtTranslator, kpp_dbt_assets
-from orchestration.steps import ALL_STEPS, Step
 
 
 def step_assets(steps: tuple[Step, ...]) -> list[AssetsDefinition]:

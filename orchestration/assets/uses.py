@@ -14,26 +14,26 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     MaterializeResult,
     MetadataValue,
-    AssetSpec,
     asset,
     asset_check,
     multi_asset,
 )
 
+from kpp.expectations import USES_SUITE, Suite, Thresholds, validate_frames
+from kpp.exports import ExportOptions
+from kpp.landing.contract import DATA_ROOT_TABLES
+from kpp.progress import report
+from kpp.steps import USES
+from kpp.uses.agreement import agreement_files, load_agreement
+from kpp.uses.exports import USES_EXPORTS, USES_SCHEMA, write_uses_exports
+from kpp.uses.inputs import USES_INPUTS_SCHEMA, load_uses_inputs
 from orchestration.assets.dbt import kpp_dbt_assets
 from orchestration.assets.published import published
-from orchestration.checks.expectations import USES_SUITE, Suite, Thresholds, validate_frames
-from orchestration.checks.gates import docs_dir, gate_results, gated_asset
-from orchestration.exports import ExportOptions
-from orchestration.landing.contract import DATA_ROOT_TABLES
-from orchestration.progress import report
+from orchestration.checks.gates import gate_results, gated_asset
 from orchestration.resources import KppWarehouse
-from orchestration.steps import USES
-from orchestration.uses.agreement import agreement_files, load_agreement
-from orchestration.uses.exports import USES_EXPORTS, USES_SCHEMA, write_uses_exports
-from orchestration.uses.inputs import USES_INPUTS_SCHEMA, load_uses_inputs
 
 USES_GROUP = USES.group
 USES_EXPORTS_DIR = "uses"  # <data root>/exports/uses
@@ -85,7 +85,7 @@ def expectations_uses(context: AssetCheckExecutionContext, warehouse: KppWarehou
     with warehouse.connect(read_only=True) as con:
         frames = {frame: con.execute(suite.query(frame)).df() for frame in suite.frames}
     thresholds = Thresholds.load()
-    docs = docs_dir(warehouse.root.path, USES_SUITE)
+    docs = warehouse.root.gx_docs_dir(USES_SUITE)
     outcome = validate_frames(suite, frames, thresholds, USES_SUITE, docs, context.run.run_id)
     yield from gate_results(context, outcome, thresholds, docs, USES_SUITE)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetKey,
     Failure,
     MetadataValue,
@@ -23,22 +23,17 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.checks.expectations import GateOutcome, Thresholds, run_gate
-from orchestration.gate_report import record_outcome, write_gate_report
+from kpp.expectations import GateOutcome, Thresholds, run_gate
+from kpp.gate_report import record_outcome, write_gate_report
+from kpp.progress import report
+from kpp.steps import Step
 from orchestration.partitions import period_for_key, period_partitions
-from orchestration.progress import report
 from orchestration.resources import KppWarehouse
-from orchestration.steps import Step
 
 
 def gated_asset(step: Step) -> AssetKey:
     """The model the step hands to the next step: its gate sits there (seeds/kpp_steps.csv)."""
     return AssetKey(list(step.gated_model))
-
-
-def docs_dir(data_root: Path, partition_key: str) -> Path:
-    """The period's Data Docs site, <data_root>/gx_docs/<partition>/index.html: every run adds its validations."""
-    return data_root / "gx_docs" / partition_key
 
 
 def _metadata(outcome: GateOutcome, gate_report: Path) -> dict:
@@ -84,7 +79,7 @@ def gate_check(step: Step) -> AssetChecksDefinition:
     def check(context: AssetCheckExecutionContext, warehouse: KppWarehouse):
         period = period_for_key(context.partition_key)
         thresholds = Thresholds.load()
-        docs = docs_dir(warehouse.root.path, period.key)
+        docs = warehouse.root.gx_docs_dir(period.key)
         with warehouse.connect(read_only=True) as con:
             outcome = run_gate(suite, con, period, thresholds, docs_dir=docs, run_name=context.run.run_id)
         yield from gate_results(context, outcome, thresholds, docs, period.key)

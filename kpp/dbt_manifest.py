@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from kpp.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Callable
 
-from orchestration.landing.reader import mask_personnummer
+from kpp.landing.reader import mask_personnummer
 
 _console: Callable[[str], None] | None = None
 # (step, nodes done, nodes in the build, a node still running) -> a progress bar, when the console is a terminal

@@ -6,7 +6,7 @@ script: each gate check records its outcome (`<gx docs>/<period>/gates/<suite>.j
 GateOutcome the check's metadata and the console show) and rewrites `<gx docs>/<period>/gates.html`
 from the records; the exports copy it as `exports/<period>/gates.html`. Every expectation shows
 its rule, severity, what it observed, its threshold and the offending keys. No value of a frame
-with personal data is ever in an outcome (orchestration/checks/expectations.py), so none is here.
+with personal data is ever in an outcome (kpp/expectations.py), so none is here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.checks.expectations import SUITES, GateOutcome, Suite
+from kpp.expectations import SUITES, GateOutcome, Suite
 
 GATE_REPORT = "gates.html"
 _RECORDS = "gates"

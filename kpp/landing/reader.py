@@ -24,9 +24,9 @@ from typing import Callable, NamedTuple
 
 import duckdb
 
-from orchestration.landing.contract import TABLES, Column, Table
-from orchestration.landing.pseudonym import PseudonymKey, flag_sql, normalised_sql, pseudonym_sql
-from orchestration.publish import quote_ident
+from kpp.landing.contract import TABLES, Column, Table
+from kpp.landing.pseudonym import PseudonymKey, flag_sql, normalised_sql, pseudonym_sql
+from kpp.publish import quote_ident
 
 LANDING_SCHEMA = "landing"
 

@@ -13,9 +13,23 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.partitions import period_for_key
-from orchestration.publish import PUBLISHED, quote_ident
-from orchestration.workbook import BOOL, DECIMAL, INT, MAX_ROWS, MIXED, SEK, SHARE, TIMESTAMP, Column, Sheet, Table, write_workbook
+from kpp.periods import period_for_key
+from kpp.publish import PUBLISHED, quote_ident
+from kpp.settings import DataRoot
+from kpp.workbook import (
+    BOOL,
+    DECIMAL,
+    INT,
+    MAX_ROWS,
+    MIXED,
+    SEK,
+    SHARE,
+    TIMESTAMP,
+    Column,
+    Sheet,
+    Table,
+    write_workbook,
+)
 
 P = PUBLISHED
 _UNIT_KINDS = {"kr": SEK, "st": INT, "andel": SHARE}
@@ -174,14 +188,13 @@ def _listing(name: str, what: str, export: str, rows: int, max_rows: int, table)
 def write_period_deliverables(con: duckdb.DuckDBPyConnection, partition_key: str, build: Path, run_summary: dict,
                               data_root: Path) -> None:
     """The workbook, the report and the gate report of the period, into the export build folder."""
-    from orchestration.checks.gates import docs_dir
-    from orchestration.gate_report import GATE_REPORT
-    from orchestration.report import write_period_report
+    from kpp.gate_report import GATE_REPORT
+    from kpp.report import write_period_report
 
     write_workbook(build / workbook_name(partition_key), period_sheets(con, partition_key, run_summary),
                    title=f"KPP {partition_key}")
     write_period_report(con, partition_key, build / "report.html", run_summary)
-    # the gates of this run, as each gate check left them (orchestration/gate_report.py)
-    gates = docs_dir(data_root, partition_key) / GATE_REPORT
+    # the gates of this run, as each gate check left them (kpp/gate_report.py)
+    gates = DataRoot(data_root).gx_docs_dir(partition_key) / GATE_REPORT
     if gates.is_file():
         shutil.copy(gates, build / GATE_REPORT)

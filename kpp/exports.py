@@ -6,7 +6,7 @@ whenever a run stops, the link names one complete run's output. The previous
 build stays until the next swap, for a reader that opened it before.
 
 Beside the CSVs (and summary.json) the build holds the workbook, the report and
-the gate report (orchestration/deliverables.py), all from the same published results.
+the gate report (kpp/deliverables.py), all from the same published results.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish import PUBLISHED, columns, quote_ident
-from orchestration.settings import DataRoot
+from kpp.publish import PUBLISHED, columns, quote_ident
+from kpp.settings import DataRoot
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ def publish_build(target: Path, build: Path) -> None:
 def write_exports(con: duckdb.DuckDBPyConnection, partition_key: str, target: Path,
                   options: ExportOptions | None = None) -> dict:
     """Write every export of the period's published results and point `target` at them."""
-    from orchestration.deliverables import write_period_deliverables
+    from kpp.deliverables import write_period_deliverables
 
     options = options or ExportOptions()
     build = new_build(target, partition_key)

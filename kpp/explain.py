@@ -24,9 +24,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.partitions import period_for_key
-from orchestration.publish import PUBLISHED
-from orchestration.settings import DataRoot
+from kpp.periods import period_for_key
+from kpp.publish import PUBLISHED
+from kpp.settings import DataRoot
 
 TOLERANCE_SEK = 0.005
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from orchestration.settings import REPO_ROOT
+from kpp.settings import REPO_ROOT
 
 AGREEMENT_FILE = "agreement.yml"
 AGREEMENT_ENV = "KPP_AGREEMENT"

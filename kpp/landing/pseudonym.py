@@ -102,7 +102,7 @@ def resolve_key(allow_demo: bool = False) -> PseudonymKey:
 
 def demo_key_allowed(landing_dir: Path) -> bool:
     """The demo key may pseudonymise a landing folder only in `kpp demo` and only if the generator wrote it."""
-    from orchestration.synthetic.marker import is_generated
+    from kpp.landing.generated_marker import is_generated
 
     return os.environ.get(DEMO_ENV) == "1" and is_generated(landing_dir)
 

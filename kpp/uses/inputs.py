@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing.contract import DATA_ROOT_TABLES
-from orchestration.landing.reader import FileReport, load_table
+from kpp.landing.contract import DATA_ROOT_TABLES
+from kpp.landing.reader import FileReport, load_table
 
 USES_INPUTS_SCHEMA = "uses_inputs"
 # the rows are kept under one key: the files belong to the data root, not to a period

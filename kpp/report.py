@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import duckdb
 
-from orchestration.partitions import period_for_key
-from orchestration.publish import PUBLISHED as P
+from kpp.periods import period_for_key
+from kpp.publish import PUBLISHED as P
 
 CARE_TYPES = {"inpatient": "Slutenvård", "outpatient": "Öppenvård"}
 _STYLE = """
@@ -163,7 +163,7 @@ def _unmatched_chart(con, k: str) -> str:
 
 
 def period_report(con: duckdb.DuckDBPyConnection, partition_key: str, run_summary: dict) -> str:
-    from orchestration.deliverables import headline_rows
+    from kpp.deliverables import headline_rows
 
     period = period_for_key(partition_key)
     k = partition_key

@@ -14,7 +14,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 
-from orchestration.settings import REPO_ROOT
+from kpp.settings import REPO_ROOT
 
 STEPS_SEED = REPO_ROOT / "seeds" / "kpp_steps.csv"
 EVERY_OTHER_SEED = "*"

@@ -1,7 +1,7 @@
 """An Excel workbook from a list of sheet specs (XlsxWriter): what a KPP calculator opens.
 
 Generic on purpose: a sheet is a list of tables (a title, typed columns, rows), so the period
-workbook (orchestration/deliverables.py) and a uses workbook are each a list of specs.
+workbook (kpp/deliverables.py) and a uses workbook are each a list of specs.
 
 Every text cell is written as a string (`write_string`), so `=HYPERLINK("x")` or `+1` arrive
 as text, never as a formula or a number; numbers are numbers with Swedish-readable formats.
@@ -122,5 +122,5 @@ def _write_cell(ws, row: int, col: int, kind: str, value, formats: dict) -> None
         ws.write_datetime(row, col, value, formats[TIMESTAMP])
     else:
         number = float(value)
-        # as the CSVs (orchestration/exports.py): what rounds to 0.000000 is 0, never shown as -0,00
+        # as the CSVs (kpp/exports.py): what rounds to 0.000000 is 0, never shown as -0,00
         ws.write_number(row, col, 0.0 if abs(number) < 5e-7 else number, formats[kind])

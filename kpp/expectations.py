@@ -23,10 +23,10 @@ from typing import Any
 import duckdb
 import yaml
 
-from orchestration.partitions import Period
-from orchestration.landing.reader import mask_personnummer
-from orchestration.settings import REPO_ROOT
-from orchestration.steps import STEPS, USES
+from kpp.landing.reader import mask_personnummer
+from kpp.periods import Period
+from kpp.settings import REPO_ROOT
+from kpp.steps import STEPS, USES
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SUITES = tuple(step.suite for step in STEPS)  # one suite per period step, expectations/<step>.json
@@ -232,7 +232,11 @@ def _masked(value):
 def _context(docs_dir: Path | None):
     """An in-memory GX context; with `docs_dir`, its suites, results and Data Docs live there."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
     defaults = InMemoryStoreBackendDefaults()
     stores, sites = dict(defaults.stores), {}

@@ -32,10 +32,11 @@ from typing import Callable
 
 import numpy as np
 
+from kpp.landing.generated_marker import check_overwritable, mark
+
 from .accounts import _ACC_CODES, SPECIFIC_ACCOUNTS
 from .casemix import _CLINIC_CODES, _DRG_CODES, DRG_WEIGHTS
 from .ledger import TARGETS, _Ledger, _month_labels, _solve_k
-from .marker import check_overwritable, mark
 from .organisation import _Structure
 from .patients import _Patients
 from .production import _Calendar, _World

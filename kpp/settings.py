@@ -32,6 +32,10 @@ class DataRoot:
     def exports_dir(self, partition_key: str) -> Path:
         return self.path / "exports" / partition_key
 
+    def gx_docs_dir(self, partition_key: str) -> Path:
+        """The Data Docs site and gate records of a period (or of the uses): every run adds its validations."""
+        return self.path / "gx_docs" / partition_key
+
     @property
     def duckdb_temp_dir(self) -> Path:
         return self.path / "duckdb_tmp"

@@ -1,6 +1,6 @@
 """What people open beside the uses' CSVs: `kpp_uses.xlsx` and `report.html` in exports/uses/.
 
-The same writers as a period's (orchestration/workbook.py, orchestration/report.py), read from
+The same writers as a period's (kpp/workbook.py, kpp/report.py), read from
 schema `uses`: one sheet per file, and a report with the cost-per-point trend and the invoices.
 """
 
@@ -11,9 +11,20 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish import quote_ident
-from orchestration.report import _STYLE, _figure, _pyplot, _svg, _table, sek
-from orchestration.workbook import BOOL, DECIMAL, INT, SEK, SHARE, TEXT, Column, Sheet, Table, write_workbook
+from kpp.publish import quote_ident
+from kpp.report import _STYLE, _figure, _pyplot, _svg, _table, sek
+from kpp.workbook import (
+    BOOL,
+    DECIMAL,
+    INT,
+    SEK,
+    SHARE,
+    TEXT,
+    Column,
+    Sheet,
+    Table,
+    write_workbook,
+)
 
 WORKBOOK = "kpp_uses.xlsx"
 # file -> the sheet's Swedish name
@@ -40,7 +51,7 @@ def _kind(name: str, column_type: str) -> str:
 
 def write_uses_workbook(con: duckdb.DuckDBPyConnection, build: Path, files: dict[str, tuple[str, str, dict[str, str]]]) -> Path:
     """One sheet per uses file (file -> model, row order, exported column types), as the CSVs hold them."""
-    from orchestration.uses.exports import USES_SCHEMA
+    from kpp.uses.exports import USES_SCHEMA
 
     sheets = []
     for file_name, (model, order, types) in files.items():

@@ -1,7 +1,7 @@
 """The file the generator puts in each landing folder it writes: synthetic data, safe to overwrite.
 
 `kpp demo` and `kpp generate` never write into a landing folder without it (a real delivery),
-and the demo key is accepted only for folders with it (orchestration/landing/pseudonym.py).
+and the demo key is accepted only for folders with it (kpp/landing/pseudonym.py).
 """
 
 from __future__ import annotations

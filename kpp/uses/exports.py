@@ -1,6 +1,6 @@
 """The five files of spec §7.4 (and the uses' reconciliation), written to `exports/uses/`.
 
-The same build folder and link swap as a period's exports (orchestration/exports.py):
+The same build folder and link swap as a period's exports (kpp/exports.py):
 `exports/uses` names one complete build whenever a run stops.
 """
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.exports import ExportOptions, copy_csv, new_build, publish_build
-from orchestration.publish import columns
-from orchestration.uses.deliverables import write_uses_report, write_uses_workbook
+from kpp.exports import ExportOptions, copy_csv, new_build, publish_build
+from kpp.publish import columns
+from kpp.uses.deliverables import write_uses_report, write_uses_workbook
 
 USES_SCHEMA = "uses"
 # mart -> row order: the partitions as Y−1, Y-H1, Y (period_order), then the file's keys

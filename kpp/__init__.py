@@ -1,0 +1,1 @@
+"""The KPP library: the method around the dbt models, without Dagster (README, Project layout)."""
