@@ -36,6 +36,10 @@ class DataRoot:
         """The Data Docs site and gate records of a period (or of the uses): every run adds its validations."""
         return self.path / "gx_docs" / partition_key
 
+    def dbt_target_dir(self, partition_key: str) -> Path:
+        """dbt's target folder of a period (or of the uses): compiled SQL, run SQL and dbt.log."""
+        return self.path / "dbt_target" / partition_key
+
     @property
     def duckdb_temp_dir(self) -> Path:
         return self.path / "duckdb_tmp"

@@ -55,7 +55,7 @@ class DbtBuild:
 def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path: Path, progress=None) -> DbtBuild:
     """Build the selection of the `@dbt_assets` being executed (or the subset Dagster asked for).
 
-    `dbt` is the DbtCliResource (project and profiles folders); `target_path` is relative to the project;
+    `dbt` is the DbtCliResource (project and profiles folders); `target_path` is the data root's (DataRoot.dbt_target_dir);
     `progress` (a NodeProgress) is told of every node's start and result.
     """
     # selection, manifest and translator come from the context's `@dbt_assets` definition

@@ -9,7 +9,6 @@ carries its column schema and column lineage (orchestration/lineage.py).
 import json
 import time
 from functools import cache
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
@@ -115,11 +114,11 @@ def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator,
         if step.is_partitioned:
             period = period_for_key(context.partition_key)
             report(context, f"{step.name}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
-            # One target folder per period: its partial-parse state serves every run of the period.
-            dbt_vars, target_path = period.dbt_vars, Path("target") / "periods" / period.key
+            # One target folder per period of the data root (two data roots never share compiled SQL or logs)
+            dbt_vars, target_path = period.dbt_vars, warehouse.root.dbt_target_dir(period.key)
         else:
             report(context, f"{step.name}: dbt build over the published periods")
-            dbt_vars, target_path = run_vars(warehouse), Path("target") / step.name
+            dbt_vars, target_path = run_vars(warehouse), warehouse.root.dbt_target_dir(step.name)
         with NodeProgress(context, step.name) as progress:
             build = dbt_build(context, dbt, translator, dbt_vars, target_path=target_path, progress=progress)
         # in dbt's order: a model's materialisation before its tests
