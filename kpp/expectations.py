@@ -29,6 +29,7 @@ import yaml
 from kpp.dbt_manifest import ensure_manifest
 from kpp.landing.reader import mask_personnummer
 from kpp.periods import Period
+from kpp.publish import quote_ident
 from kpp.settings import REPO_ROOT
 from kpp.steps import STEPS, USES
 
@@ -126,7 +127,7 @@ class Suite:
 
     @property
     def is_per_period(self) -> bool:
-        return self.name != USES_SUITE  # the uses span the published periods
+        return self.name in SUITES  # the uses span the published periods (seeds/kpp_steps.csv)
 
     def query(self, frame: str) -> str:
         """The frame's select from its dbt relation (the run's period: parameter $partition_key)."""
@@ -144,7 +145,7 @@ def _dbt_relations() -> dict[str, str]:
                  if node["resource_type"] in ("model", "seed")}
     relations |= {f"{s['source_name']}.{s['name']}": (s["schema"], s.get("identifier") or s["name"])
                   for s in manifest["sources"].values()}
-    return {name: ".".join(f'"{part}"' for part in schema_table) for name, schema_table in relations.items()}
+    return {name: f"{quote_ident(schema)}.{quote_ident(table)}" for name, (schema, table) in relations.items()}
 
 
 def dbt_relation(name: str) -> str:
