@@ -1,30 +1,35 @@
 """Great Expectations gates: the suites of ``expectations/`` run on small pandas frames.
 
-A suite (``expectations/<suite>.json``, GX 1.x) names in ``meta.kpp.frames`` the
-frames it validates. Each frame is a query (``expectations/frames/<suite>/<frame>.sql``)
-returning aggregates or the few columns its expectations need, read from DuckDB
-on a read-only connection: the GX SQL datasource is broken on DuckDB, and whole
-wide tables would make the gates a large part of a region's run. Every
-expectation names its rule and frame in ``meta``; ``expectations/thresholds.yml``
-gives each rule its severity and numbers, per region.
+dbt computes every number a gate looks at; a suite validates it. A suite
+(``expectations/<suite>.json``, GX 1.x) names in ``meta.kpp.frames`` the frames it
+validates: each is a dbt model (or source) of the stage, read for the run's period
+on a read-only connection (the GX SQL datasource is broken on DuckDB) — registers,
+one row per centre, file or care type, one-row totals, never a whole big table.
+Every expectation names its rule and frame in ``meta``; ``expectations/thresholds.yml``
+gives each rule its severity and numbers, per region. The spec's identities are no
+expectations: they are rows of the steps' checks models, gated by dbt's test
+``all_checks_passed`` (docs/gates.md).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
-import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import yaml
 
+from kpp.dbt_manifest import ensure_manifest
 from kpp.landing.reader import mask_personnummer
 from kpp.periods import Period
+from kpp.publish import quote_ident
 from kpp.settings import REPO_ROOT
 from kpp.steps import STEPS, USES
 
@@ -39,6 +44,19 @@ PERSONAL_DATA_COLUMNS = frozenset({"personnummer", "patient_pseudonym"})
 # Offending rows kept per failed expectation (metadata, Data Docs); the message shows fewer.
 MAX_OFFENDING = 20
 SHOWN_OFFENDING = 5
+
+
+# Seeds that are the one list of a vocabulary: a suite asks for one as {"$PARAMETER": "<seed>"}.
+VOCABULARY_SEEDS = {"exclusion_categories": "exclusion_category"}
+
+
+@cache
+def vocabularies() -> dict[str, list[str]]:
+    def values(seed: str, column: str) -> list[str]:
+        with (REPO_ROOT / "seeds" / f"{seed}.csv").open(encoding="utf-8", newline="") as handle:
+            return [row[column] for row in csv.DictReader(handle)]
+
+    return {seed: values(seed, column) for seed, column in VOCABULARY_SEEDS.items()}
 
 
 @dataclass(frozen=True)
@@ -74,11 +92,20 @@ class Thresholds:
             raise ValueError(f"thresholds.yml has no entry for rule {rule!r} of suite {suite}.") from None
 
     def parameters(self, suite: str) -> dict[str, Any]:
-        """The suite's $PARAMETER values: number `max` of rule `r` is `r_max`."""
-        params = {"tolerance_sek": self.tolerance_sek}
+        """The suite's $PARAMETER values: number `max` of rule `r` is `r_max`; a vocabulary seed's list by its name."""
+        params = {"tolerance_sek": self.tolerance_sek, **vocabularies()}
         for rule, values in self.rules.get(suite, {}).items():
             params.update({f"{rule}_{name}": value for name, value in values.items() if name != "severity"})
         return params
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a suite reads: a dbt model (or `<source>.<table>`), the columns (default all), the order of its rows."""
+
+    relation: str
+    columns: tuple[str, ...] = ("*",)
+    order_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,15 +114,47 @@ class Suite:
     title: str
     frames: dict[str, list[str]]  # frame -> its key columns (shown for offending rows)
     expectations: list[dict]  # GX expectation configurations
+    reads: dict[str, Frame] = field(default_factory=dict)  # frame -> the dbt relation it reads
 
     @classmethod
     def load(cls, name: str) -> "Suite":
         body = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
         kpp = body["meta"]["kpp"]
-        return cls(body["name"], kpp["title"], {f: spec["keys"] for f, spec in kpp["frames"].items()}, body["expectations"])
+        reads = {f: Frame(spec["relation"], tuple(spec.get("columns", ("*",))), tuple(spec.get("order_by", spec["keys"])))
+                 for f, spec in kpp["frames"].items()}
+        return cls(body["name"], kpp["title"], {f: spec["keys"] for f, spec in kpp["frames"].items()}, body["expectations"],
+                   reads)
+
+    @property
+    def is_per_period(self) -> bool:
+        return self.name in SUITES  # the uses span the published periods (seeds/kpp_steps.csv)
 
     def query(self, frame: str) -> str:
-        return (EXPECTATIONS_DIR / "frames" / self.name / f"{frame}.sql").read_text(encoding="utf-8")
+        """The frame's select from its dbt relation (the run's period: parameter $partition_key)."""
+        spec = self.reads[frame]
+        sql = f"select {', '.join(spec.columns)} from {dbt_relation(spec.relation)}"
+        if self.is_per_period:
+            sql += " where partition_key = $partition_key"
+        return sql + (f" order by {', '.join(spec.order_by)}" if spec.order_by else "")
+
+
+@cache
+def _dbt_relations() -> dict[str, str]:
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    relations = {node["name"]: (node["schema"], node.get("alias") or node["name"]) for node in manifest["nodes"].values()
+                 if node["resource_type"] in ("model", "seed")}
+    relations |= {f"{s['source_name']}.{s['name']}": (s["schema"], s.get("identifier") or s["name"])
+                  for s in manifest["sources"].values()}
+    return {name: f"{quote_ident(schema)}.{quote_ident(table)}" for name, (schema, table) in relations.items()}
+
+
+def dbt_relation(name: str) -> str:
+    """The quoted schema.table of a dbt model or seed (its name) or source (`<source>.<table>`), from dbt's manifest:
+    a renamed model fails here, by name, not as a missing table."""
+    try:
+        return _dbt_relations()[name]
+    except KeyError:
+        raise ValueError(f"the gates read {name!r}, which is no dbt model, seed or source (dbt_project/).") from None
 
 
 @dataclass(frozen=True)
@@ -176,10 +235,7 @@ def validate_frames(
 
 
 def _read_frame(con: duckdb.DuckDBPyConnection, sql: str, period: Period):
-    available = {"partition_key": period.key, "period_start": period.start, "period_end": period.end}
-    # DuckDB refuses named parameters a statement does not use: pass only the used ones.
-    used = {name: available[name] for name in set(re.findall(r"\$(\w+)", sql))}
-    return con.execute(sql, used).df()
+    return con.execute(sql, {"partition_key": period.key}).df()
 
 
 def _result_format(frame, keys: list[str]) -> dict:

@@ -28,7 +28,6 @@ from kpp.settings import DataRoot
 class Export:
     mart: str
     order_by: str
-    is_contract: bool = True  # part of spec §4; the others are audit extras
 
     @property
     def file_name(self) -> str:
@@ -44,12 +43,13 @@ EXPORTS = (
     Export("drg_weights", "drg, care_type"),
     Export("cost_per_drg_point", "hospital, clinic, care_type"),
     Export("reconciliation", "check_order"),
-    Export("cost_per_drg_point_by_mdc", "hospital, clinic, care_type, mdc", is_contract=False),
-    Export("patient_costs", "patient_pseudonym", is_contract=False),
-    Export("rejects", "file, line", is_contract=False),
-    Export("ledger_classification", "cost_center", is_contract=False),
-    Export("overhead_allocation", "source, receiver, cost_type", is_contract=False),
-    Export("specific_cost_scaling", "cost_center, account", is_contract=False),
+    # audit extras beside spec §4's files
+    Export("cost_per_drg_point_by_mdc", "hospital, clinic, care_type, mdc"),
+    Export("patient_costs", "patient_pseudonym"),
+    Export("rejects", "file, line"),
+    Export("ledger_classification", "cost_center"),
+    Export("overhead_allocation", "source, receiver, cost_type"),
+    Export("specific_cost_scaling", "cost_center, account"),
 )
 
 # Text a spreadsheet would take for a formula ("CSV injection"): a leading apostrophe in the

@@ -14,6 +14,8 @@ import contextlib
 
 import duckdb
 
+from kpp.steps import STEPS
+
 PUBLISHED = "published"
 
 
@@ -26,13 +28,21 @@ def quote_ident(name: str) -> str:
 INPUT_FILES = ("landing", "input_files")
 
 
-def failed_gates(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple]:
-    """The period's failed reconciliation checks of severity error in the latest build: (check, expected, actual, detail)."""
-    return con.execute(
-        'select "check", expected, actual, detail from marts.reconciliation '
-        "where partition_key = ? and not passed and severity = 'error' order by check_order",
-        [partition_key],
-    ).fetchall()
+def failed_checks(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple]:
+    """The period's checks of severity error that did not pass, in reconciliation order: (step, check, expected,
+    actual, detail). What stops a step (dbt's test all_checks_passed on its checks model, the same predicate), read
+    from the steps' checks models, so also after a failed step, before the reconciliation mart is built."""
+    tables = [name for (name,) in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'intermediate' and table_name like 'int_%_checks_computed'").fetchall()]
+    if not tables:
+        return []
+    checks = " union all ".join(f"select step, check_name, expected, actual, detail, passed, severity, partition_key "
+                                f"from intermediate.{quote_ident(table)}" for table in tables)
+    rows = con.execute(f"select step, check_name, expected, actual, detail from ({checks}) "
+                       "where partition_key = ? and not passed and severity = 'error'", [partition_key]).fetchall()
+    order = {step.name: step.order for step in STEPS}
+    return sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1].endswith(":total"), r[1]))
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

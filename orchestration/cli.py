@@ -16,6 +16,7 @@ import duckdb
 
 from kpp.landing.reader import mask_personnummer
 from kpp.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
+from kpp.publish import failed_checks
 from kpp.settings import DATA_ROOT_ENV, DataRoot
 from orchestration.instance import prepare_instance
 
@@ -80,20 +81,9 @@ def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
     """The failed checks of the period's steps, read from the checks models (no personal data in them)."""
     if not root.duckdb_path.exists():
         return []
-    lines = []
     with duckdb.connect(str(root.duckdb_path), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'intermediate' and table_name like 'int_%_checks_computed'"
-        ).fetchall()]
-        for table in tables:
-            for step, check, expected, actual, detail in con.execute(
-                f"select step, check_name, expected, actual, detail from intermediate.{duckdb.ColumnExpression(table)} "
-                "where partition_key = ? and not passed and severity = 'error' order by check_name",
-                [partition_key],
-            ).fetchall():
-                lines.append(f"gate {step} failed: {check}: expected {_number(expected)}, actual {_number(actual)}"
-                             + (f" — {detail}" if detail else ""))
-    return lines
+        return [f"gate {step} failed: {check}: expected {_number(expected)}, actual {_number(actual)}"
+                + (f" — {detail}" if detail else "") for step, check, expected, actual, detail in failed_checks(con, partition_key)]
 
 
 def _error_text(error) -> str:

@@ -20,11 +20,16 @@ from kpp.expectations import (
     EXPECTATIONS_DIR,
     SUITES,
     USES_SUITE,
+    Frame,
     Suite,
     Thresholds,
+    dbt_relation,
     run_gate,
     validate_frames,
 )
+from kpp.landing.contract import EXCLUSION_CATEGORIES
+from kpp.publish import failed_checks
+from kpp.settings import REPO_ROOT
 from kpp.steps import STEPS
 from orchestration.checks.gates import gated_asset
 from orchestration.cli import main
@@ -33,6 +38,8 @@ from tests.conftest import EXAMPLE_KEY, query
 from tests.handmade import write_region
 
 PERIOD = period_for_key("2025-H1")
+
+
 def gate(db, suite: str, thresholds: Thresholds | None = None, **kwargs):
     with duckdb.connect(str(db), read_only=True) as con:
         return run_gate(suite, con, PERIOD, thresholds or Thresholds.load(""), **kwargs)
@@ -66,12 +73,105 @@ def test_suites_are_gx_suites_whose_rules_and_parameters_are_in_the_thresholds()
                 if isinstance(value, dict) and "$PARAMETER" in value:
                     assert value["$PARAMETER"].lstrip("-") in params, (name, value)
         for frame in suite.frames:
-            # a period's gate reads its period only; the uses' gate spans the published periods
+            # a frame reads a dbt relation; a period's gate reads its period only, the uses' gate every period
+            dbt_relation(suite.reads[frame].relation)
             assert ("$partition_key" in suite.query(frame)) == (name != USES_SUITE), (name, frame)
         used_rules[name] = [e["meta"]["rule"] for e in suite.expectations]
         assert len(used_rules[name]) == len(set(used_rules[name])), name
     # no threshold for a rule that no suite has
     assert {s: sorted(r) for s, r in thresholds.rules.items()} == {s: sorted(r) for s, r in used_rules.items()}
+
+
+def test_no_rule_is_both_an_expectation_and_a_check_of_dbt(handmade_db):
+    """The spec's identities are rows of the checks models (dbt test all_checks_passed), not expectations too."""
+    checks = {c.split(":")[0] for (c,) in query(handmade_db, 'select "check" from marts.reconciliation')}
+    assert {"rows_read", "tkb_reconciliation", "allocation_complete", "unit_cost_absorption", "central_reconciliation",
+            "unmatched_share_max"} <= checks
+    rules = {e["meta"]["rule"] for name in (*SUITES, USES_SUITE) for e in Suite.load(name).expectations}
+    assert not rules & checks
+
+
+def test_a_frame_is_a_select_of_its_dbt_relation_and_a_renamed_one_is_named():
+    assert Suite.load("landing").query("files") == (
+        'select * from "intermediate"."int_input_files_reconciled" where partition_key = $partition_key order by table_name')
+    assert Suite.load(USES_SUITE).query("checks") == (
+        "select check_kind, check_name, passed, expected, actual, coalesce(detail, '') as detail "
+        'from "uses"."int_uses_checks_computed" order by check_kind, check_name')
+    renamed = Suite("landing", "test", {"files": ["file_name"]}, [], {"files": Frame("int_files_reconciled")})
+    with pytest.raises(ValueError, match="the gates read 'int_files_reconciled', which is no dbt model, seed or source"):
+        renamed.query("files")
+
+
+def test_the_exclusion_categories_are_their_seed():
+    import csv
+
+    with (REPO_ROOT / "seeds" / "exclusion_categories.csv").open(encoding="utf-8", newline="") as handle:
+        seed = [row["exclusion_category"] for row in csv.DictReader(handle)]
+    assert len(seed) == 7 and list(EXCLUSION_CATEGORIES) == seed
+    assert Thresholds.load("").parameters("landing")["exclusion_categories"] == seed
+    (allowed,) = [e for e in Suite.load("landing").expectations if e["meta"]["rule"] == "account_exclusion_allowed"]
+    assert allowed["kwargs"]["value_set"] == {"$PARAMETER": "exclusion_categories"}
+    frame = pd.DataFrame({"source_line": [2, 3, 4], "account": ["4010", "4510", "4610"],
+                          "exclusion": [None, "transport", "travel"]})
+    suite = Suite("landing", "test", {"accounts": ["source_line", "account"]}, [allowed])
+    (result,) = validate_frames(suite, {"accounts": frame}, Thresholds.load(""), PERIOD.key).rules
+    assert (result.success, result.offending) == (False, ({"exclusion": "travel", "source_line": "4", "account": "4610"},))
+
+
+def test_a_gate_on_small_frames_names_its_offending_rows():
+    landing = Suite.load("landing")
+    stays = pd.DataFrame({
+        "cost_center": ["K1", "K2"], "contacts": [3, 2], "shortest_stay_hours": [0.5, -24.0],
+        "ending_before_start": ["", "contacts.csv line 7, column end_ts 2025-03-09 10:00 < start_ts 2025-03-10 10:00 (C2)"]})
+    suite = Suite("landing", landing.title, {"contact_stays": landing.frames["contact_stays"]},
+                  [e for e in landing.expectations if e["meta"]["frame"] == "contact_stays"])
+    outcome = validate_frames(suite, {"contact_stays": stays}, Thresholds.load(""), PERIOD.key)
+    assert not outcome.passed and outcome.frame_rows == {"contact_stays": 2}
+    (error,) = outcome.errors
+    assert error.line() == (
+        "contact_end_not_before_start (error): No contact ends before it starts (end_ts ≥ start_ts). Observed: 1 of 2 "
+        "rows unexpected — shortest_stay_hours=-24.00, cost_center=K2, ending_before_start=contacts.csv line 7, column "
+        "end_ts 2025-03-09 10:00 < start_ts 2025-03-10 10:00 (C2)")
+    # the same share passes at the default and fails at a stricter region's threshold (expectations/thresholds.yml)
+    step2 = Suite.load("step2_allocation")
+    share = Suite("step2_allocation", step2.title, {"totals": []},
+                  [e for e in step2.expectations if e["meta"]["rule"] == "indirect_share"])
+    totals = pd.DataFrame({"production_cost": [15000.0], "indirect_cost": [1800.0], "indirect_share": [1800 / 15000]})
+    assert validate_frames(share, {"totals": totals}, Thresholds.load(""), PERIOD.key).rules[0].success
+    strict = validate_frames(share, {"totals": totals}, with_rule("step2_allocation", "indirect_share", max=0.1), PERIOD.key)
+    assert strict.warnings[0].observed == "1 of 1 rows unexpected" and strict.warnings[0].offending == ({"indirect_share": "0.1200"},)
+
+
+def test_failed_checks_are_the_error_checks_that_did_not_pass_in_reconciliation_order(tmp_path):
+    """One answer to "did every check pass" (kpp.publish.failed_checks): for `kpp run`'s message and before publishing."""
+    with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
+        con.execute("create schema intermediate")
+        for table, step, rows in [
+            ("int_tkb_checks_computed", "step1_tkb", [
+                ("tkb_reconciliation:total", 15100.0, 15000.0, False, "error", None),
+                ("tkb_reconciliation:XX", 200.0, 0.0, False, "error", None),
+                ("ledger_codes_known", 0.0, 2.0, False, "error", "unknown codes (amount SEK): cost_center XX (200.00)"),
+                ("ledger_rows_outside_period", 0.0, 2.0, True, "info", None)]),
+            ("int_matching_checks_computed", "step4_matching", [
+                ("specific_cost_factors_in_range", 0.0, 1.0, False, "warn", "K2901/5041 (1.3)"),
+                ("unmatched_share_max", 0.02, 950 / 15000, False, "error", "3 unmatched events costing 950.00 SEK")]),
+            ("int_landing_checks_computed", "landing", [("rows_read:ledger", 67.0, 67.0, True, "error", None)]),
+        ]:
+            con.execute(f"create table intermediate.{table} (partition_key varchar, step varchar, check_name varchar, "
+                        "expected double, actual double, difference double, passed boolean, severity varchar, detail varchar)")
+            for key in ("2025-H1", "2025"):
+                con.executemany(f"insert into intermediate.{table} values ('{key}', '{step}', ?, ?, ?, ? - ?, ?, ?, ?)",
+                                [(c, e, a, a, e, p, sev, d) for c, e, a, p, sev, d in rows])
+        con.execute("delete from intermediate.int_matching_checks_computed where partition_key = '2025'")
+        assert failed_checks(con, "2025-H1") == [
+            ("step1_tkb", "ledger_codes_known", 0.0, 2.0, "unknown codes (amount SEK): cost_center XX (200.00)"),
+            ("step1_tkb", "tkb_reconciliation:XX", 200.0, 0.0, None),
+            ("step1_tkb", "tkb_reconciliation:total", 15100.0, 15000.0, None),
+            ("step4_matching", "unmatched_share_max", 0.02, 950 / 15000, "3 unmatched events costing 950.00 SEK"),
+        ]
+        assert [c for _, c, *_ in failed_checks(con, "2025")] == [
+            "ledger_codes_known", "tkb_reconciliation:XX", "tkb_reconciliation:total"]
+        assert failed_checks(con, "2024") == []
 
 
 def test_a_region_block_overrides_single_entries(monkeypatch):
@@ -101,7 +201,7 @@ def test_the_handmade_region_passes_every_gate_warning_only_of_its_rejects(handm
         "files": 8, "personnummer": 3, "cost_centers": 6, "accounts": 6, "service_catalog": 5,
         "allocation_keys": 11, "contact_kinds": 2, "contact_stays": 3,
     }
-    assert len(outcomes["step3_calculation"].rules) == 15
+    assert len(outcomes["step3_calculation"].rules) == 13
 
 
 @pytest.mark.parametrize(("suite", "rule", "values", "offending"), [

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The list is the seed seeds/exclusion_categories.csv (dbt's tests and the landing gate read it);
+# the loader's copy here is checked against it (tests/test_gates.py).
 EXCLUSION_CATEGORIES = (
     "purchased_care",
     "transport",

@@ -11,7 +11,7 @@ from dagster import (
 )
 
 from kpp.progress import report
-from kpp.publish import PUBLISHED, failed_gates, publish_period
+from kpp.publish import PUBLISHED, failed_checks, publish_period
 from kpp.steps import group_of
 from orchestration.assets.dbt import model_keys
 from orchestration.partitions import period_partitions
@@ -41,10 +41,10 @@ def published(context: AssetExecutionContext, warehouse: KppWarehouse) -> Materi
                                   f"the whole period (job kpp_period, or `kpp run {partition_key}`).")
     report(context, f"published: copying the marts of {partition_key}")
     with warehouse.connect() as con:
-        if failed := failed_gates(con, partition_key):
+        if failed := failed_checks(con, partition_key):
             raise Failure(
                 description="Reconciliation failed; the period's previous results stay published: "
-                + "; ".join(f"{c} expected {e} actual {a} ({d})" for c, e, a, d in failed)
+                + "; ".join(f"{c} expected {e} actual {a} ({d})" for _, c, e, a, d in failed)
             )
         counts = publish_period(con, partition_key, context.run.run_id)
     report(context, f"published: {len(counts)} tables of {partition_key} replaced in one transaction")

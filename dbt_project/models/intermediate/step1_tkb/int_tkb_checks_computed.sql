@@ -29,17 +29,7 @@ unknown_codes as (
 ),
 
 per_center as (
-    select
-        l.cost_center,
-        sum(l.amount) as ledger_total,
-        coalesce(max(c.classified_total), 0) as classified_total
-    from ledger as l
-    left join (
-        select cost_center, sum(amount) filter (where classification <> 'unknown') as classified_total
-        from classified group by cost_center
-    ) as c using (cost_center)
-    where {{ in_period('l.ledger_month') }}
-    group by l.cost_center
+    select cost_center, ledger_total, classified_total from {{ ref_period('int_cost_center_totals_summed') }}
 ),
 
 checks as (

@@ -24,16 +24,8 @@ keys_without_receivers as (
     )
 ),
 
-production as (
-    select sum(amount) as production_cost
-    from {{ ref_period('int_ledger_classified') }}
-    where classification = 'production'
-),
-
-accounted as (
-    select
-        (select coalesce({{ exact_sum('direct_cost + indirect_cost') }}, 0) from {{ ref_period('int_cost_pools_built') }})
-        + (select coalesce(sum(parked_cost), 0) from {{ ref_period('int_costs_parked') }}) as accounted_cost
+totals as (
+    select production_cost, accounted_cost from {{ ref_period('int_allocation_totals_summed') }}
 ),
 
 checks as (
@@ -54,8 +46,8 @@ checks as (
     union all
     select
         'allocation_complete',
-        coalesce((select production_cost from production), 0),
-        (select accounted_cost from accounted),
+        (select production_cost from totals),
+        (select accounted_cost from totals),
         'equal', 'error',
         'direct + indirect on care/service centres + parked = production cost'
 )

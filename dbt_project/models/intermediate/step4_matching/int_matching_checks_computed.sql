@@ -19,11 +19,11 @@ items as (
 
 factors as (
     select
-        {{ exact_sum('parked_cost') }} as parked_cost,
-        {{ exact_sum('residual_cost') }} as residual_cost,
-        string_agg(case when is_flagged then cost_center || '/' || account || ' (' || round(scale_factor, 4) || ')' end, ', '
-            order by cost_center, account) as flagged
-    from {{ ref_period('int_specific_cost_factors_computed') }}
+        p.parked_cost,
+        p.residual_cost,
+        (select string_agg(case when is_flagged then cost_center || '/' || account || ' (' || round(scale_factor, 4) || ')' end, ', '
+            order by cost_center, account) from {{ ref_period('int_specific_cost_factors_computed') }}) as flagged
+    from {{ ref_period('int_parked_costs_summed') }} as p
 ),
 
 totals as (

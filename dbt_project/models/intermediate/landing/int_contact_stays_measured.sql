@@ -8,15 +8,15 @@ with contacts as (
         start_ts,
         end_ts,
         (epoch(end_ts) - epoch(start_ts)) / 3600 as length_hours
-    from landing.contacts
-    where partition_key = $partition_key
+    from {{ ref('stg_landing__contacts') }}
 ),
 
 file as (
-    select file_name from landing.input_files where partition_key = $partition_key and table_name = 'contacts'
+    select file_name from {{ ref('stg_landing__input_files') }} where table_name = 'contacts'
 )
 
 select
+    {{ partition_key() }} as partition_key,
     cost_center,
     count(*) as contacts,
     min(length_hours) as shortest_stay_hours,
@@ -34,4 +34,3 @@ select
     ) as ending_before_start
 from contacts
 group by cost_center
-order by cost_center

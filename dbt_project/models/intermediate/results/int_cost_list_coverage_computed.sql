@@ -1,9 +1,9 @@
--- The period's results (one row): the cost list against the costed contacts,
--- and the inliers' DRG weight coverage.
+-- One row per period: the cost list against the costed contacts (every costed
+-- contact listed once), and the share of inliers whose DRG has a national weight
+-- (the others leave cost per DRG point). Read by the results gate.
 with costed as (
     select count(*) as contacts
-    from intermediate.int_contacts_costed
-    where partition_key = $partition_key
+    from {{ ref_period('int_contacts_costed') }}
 ),
 
 listed as (
@@ -11,11 +11,11 @@ listed as (
         count(*) as contacts,
         count(*) filter (where is_inlier) as inliers,
         count(*) filter (where is_inlier and drg_points is not null) as inliers_with_weight
-    from marts.cost_list
-    where partition_key = $partition_key
+    from {{ ref_period('cost_list') }}
 )
 
 select
+    {{ partition_key() }} as partition_key,
     c.contacts as contacts_costed,
     l.contacts as contacts_listed,
     l.inliers,
