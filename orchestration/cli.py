@@ -89,7 +89,7 @@ def _say_failure(root: DataRoot, note: str, result, log_path: Path) -> None:
     failures = [(event.step_key, event.step_failure_data.error) for event in result.all_events if event.is_step_failure]
     for reason in failure_reasons(root, note, failures) or [f"see the run log {log_path}"]:
         _say(reason)
-    if (path := failure_note(root.exports_dir(note))).is_file():
+    if failures and (path := failure_note(root.exports_dir(note))).is_file():  # the hook runs after a failed step
         _say(f"wrote {path}")
 
 
