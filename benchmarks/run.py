@@ -294,12 +294,12 @@ def floor_main(data_root: Path, partition: str) -> None:
     """Run in its own process by `--floor`: the least work any implementation must do."""
     import duckdb
 
+    from kpp.settings import Settings
+
     landing = data_root / "landing" / partition
     target = data_root / "floor_cost_per_contact.parquet"
     # the pipeline's DuckDB configuration (dbt_project/profiles.yml, orchestration/resources.py)
-    config = {"memory_limit": os.environ.get("KPP_DUCKDB_MEMORY_LIMIT", "6GB"),
-              "temp_directory": os.environ.get("KPP_DUCKDB_TEMP_DIR") or str(data_root / "duckdb_tmp")}
-    with duckdb.connect(config=config) as con:
+    with duckdb.connect(config=Settings.load(data_root).duckdb_config) as con:
         con.execute(f"attach '{data_root / 'kpp.duckdb'}' as w (read_only)")
         sql = FLOOR_SQL.format(events=reader(landing_file(landing, "service_events")),
                                contacts=reader(landing_file(landing, "contacts")), partition=partition, target=target)

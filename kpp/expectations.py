@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -30,13 +29,12 @@ from kpp.dbt_manifest import ensure_manifest
 from kpp.landing.reader import mask_personnummer
 from kpp.periods import Period
 from kpp.publish import quote_ident
-from kpp.settings import REPO_ROOT
+from kpp.settings import REGION_ENV, REPO_ROOT, Settings
 from kpp.steps import STEPS, USES
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SUITES = tuple(step.suite for step in STEPS)  # one suite per period step, expectations/<step>.json
 USES_SUITE = USES.suite  # the uses across periods (spec §7): one suite, not per period
-REGION_ENV = "KPP_REGION"
 _GX_SEVERITY = {"error": "critical", "warning": "warning"}
 # Columns holding personal data. A frame with one is validated with results that
 # carry no values at all; the suites' frames avoid them by aggregating.
@@ -67,9 +65,9 @@ class Thresholds:
 
     @classmethod
     def load(cls, region: str | None = None, path: Path = EXPECTATIONS_DIR / "thresholds.yml") -> "Thresholds":
-        """The defaults, with the block of `region` (else $KPP_REGION) laid over them."""
+        """The defaults, with the block of `region` (else the setting's, $KPP_REGION) laid over them."""
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
-        region = region if region is not None else os.environ.get(REGION_ENV, "")
+        region = region if region is not None else Settings.load().region
         rules = {suite: {rule: dict(values) for rule, values in by_rule.items()} for suite, by_rule in config["defaults"].items()}
         if region:
             if region not in (config.get("regions") or {}):

@@ -20,7 +20,6 @@ import graphlib
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
@@ -275,7 +274,7 @@ def render(e: Explanation, limit: int = 40) -> str:
 
 def explain_command(data_root: str | None, contact_id: str, partition_key: str, ledger: bool, limit: int) -> int:
     period_for_key(partition_key)
-    root = DataRoot(Path(data_root).resolve()) if data_root else DataRoot.from_env()
+    root = DataRoot.resolve(data_root)
     try:
         if not root.duckdb_path.exists():
             raise ExplainError(f"No warehouse at {root.duckdb_path}: run the period first (kpp run {partition_key}).")

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from kpp.publish import PUBLISHED, columns, quote_ident
-from kpp.settings import DataRoot
+from kpp.settings import EXPORT_DIALECTS, Settings
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,7 @@ EXPORTS = (
 # CSVs, a string cell in the workbook (docs/deliverables.md). Text columns only: a negative
 # amount is a number.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
-CONTRACT, SWEDISH = "contract", "swedish"
-DIALECTS = (CONTRACT, SWEDISH)
-DIALECT_ENV, PARQUET_ENV = "KPP_EXPORT_DIALECT", "KPP_EXPORT_PARQUET"
+CONTRACT, SWEDISH = DIALECTS = EXPORT_DIALECTS
 _BOM = "\ufeff".encode()
 _FORMULA_LIKE = "left({0}, 1) in (" + ", ".join(f"'{c}'" for c in FORMULA_PREFIXES) + ")"
 
@@ -76,13 +74,10 @@ class ExportOptions:
             raise ValueError(f"export dialect {self.dialect!r}: use one of {', '.join(DIALECTS)}")
 
     @classmethod
-    def for_run(cls, root: DataRoot) -> "ExportOptions":
-        """The run's choice ($KPP_EXPORT_DIALECT, $KPP_EXPORT_PARQUET: `kpp run --export-dialect`,
-        `--parquet`), else the data root's kpp.toml [exports], else the contract's dialect."""
-        settings = root.settings("exports")
-        parquet = os.environ.get(PARQUET_ENV)
-        return cls(dialect=os.environ.get(DIALECT_ENV) or settings.get("dialect", CONTRACT),
-                   parquet=parquet == "1" if parquet else bool(settings.get("parquet", False)))
+    def of(cls, settings: Settings) -> "ExportOptions":
+        """The run's settings: `kpp run --export-dialect/--parquet` or the run's config, else
+        $KPP_EXPORT_DIALECT/$KPP_EXPORT_PARQUET, else the data root's kpp.toml [exports], else the contract's."""
+        return cls(settings.export_dialect, settings.parquet)
 
 
 def _select_list(types: dict[str, str], dialect: str = CONTRACT) -> str:

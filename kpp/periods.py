@@ -1,17 +1,14 @@
 """KPP periods: ``YYYY-H1`` (temp KPP) and ``YYYY`` (full-year KPP), and their dates and dbt vars.
 
-No Dagster here: `kpp` reads a period before it sets the partition range (orchestration/partitions.py).
+No Dagster here: `kpp` reads a period before it loads the definitions (orchestration/partitions.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
 
-FIRST_YEAR_ENV = "KPP_FIRST_YEAR"
-LAST_YEAR_ENV = "KPP_LAST_YEAR"
 # ASCII digits only and no trailing newline: `\d` would take "２０２５", `$` would take "2025\n"
 _KEY = re.compile(r"(?P<year>[0-9]{4})(?P<half>-H1)?")
 
@@ -56,8 +53,3 @@ def period_for_key(key: str) -> Period:
 def period_keys(first_year: int, last_year: int) -> list[str]:
     return [key for year in range(first_year, last_year + 1) for key in (f"{year}-H1", f"{year}")]
 
-
-def configured_years() -> tuple[int, int]:
-    """The partition range: KPP_FIRST_YEAR..KPP_LAST_YEAR, by default the last two years and this one."""
-    this_year = date.today().year
-    return int(os.environ.get(FIRST_YEAR_ENV, this_year - 2)), int(os.environ.get(LAST_YEAR_ENV, this_year))

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 import time
 from datetime import date
@@ -15,15 +14,23 @@ from pathlib import Path
 import duckdb
 
 from kpp.landing.reader import mask_personnummer
-from kpp.periods import FIRST_YEAR_ENV, LAST_YEAR_ENV, configured_years, period_for_key
-from kpp.publish import failed_checks
-from kpp.settings import DATA_ROOT_ENV, DataRoot
+from kpp.periods import period_for_key
+from kpp.settings import (
+    CSV_DIALECTS,
+    EXPORT_DIALECTS,
+    FIRST_YEAR_ENV,
+    KEY_ENV,
+    KEY_FILE_ENV,
+    LAST_YEAR_ENV,
+    DataRoot,
+    Settings,
+    SettingsError,
+    period_years,
+)
 from orchestration.instance import prepare_instance
 
 EXIT_FAILED_GATE = 1
 EXIT_BAD_USAGE = 2
-# errors whose message is written for the user (the rest get their innermost cause)
-_USER_ERRORS = ("InputError", "MissingKeyError", "DagsterDbtCliRuntimeError", "Failure")
 
 
 _bar_shown = False  # the console's last line is a progress bar, to be overwritten
@@ -48,110 +55,71 @@ def _progress_bar(step: str, done: int, total: int, running: str) -> None:
     _bar_shown = True
 
 
-def _data_root(data_root: str | None) -> DataRoot:
-    """The data root named (not created: a command that only reads must not make one at a typo)."""
-    return DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
-
-
-def _prepare(data_root: str | None, year: int) -> DataRoot:
-    """Environment for one process: data root, partition range covering `year`, Dagster instance home."""
+def _prepare(root: DataRoot, year: int) -> None:
+    """Dagster for one process: the data root, partitions covering `year`, the instance home."""
     from orchestration.housekeeping import DataRootError
 
-    root = _data_root(data_root)
     try:
         root.path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataRootError(f"cannot create the data root {root.path} ({exc.strerror}): give a --data-root this user "
                             "may write to.") from None
-    root.export_environment()
-    # widen the partition range to the requested year before the definitions are imported
-    first, last = configured_years()
-    first, last = min(first, year), max(last, year)
-    os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(first), str(last)
+    # The partitions are fixed when the definitions load (orchestration/partitions.py): a process that
+    # has not loaded them yet widens its range to the year asked for.
+    if "orchestration.partitions" not in sys.modules:
+        first, last = period_years()
+        os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(min(first, year)), str(max(last, year))
     prepare_instance(Path(os.environ.setdefault("DAGSTER_HOME", str(root.path / "dagster_home"))))
-    return root
 
 
-def _number(value: float) -> str:
-    """Amounts to the öre; shares with enough digits to see them."""
-    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4f}"
+def _run_config(settings: Settings) -> dict:
+    """The run's options as the run's config, as the UI's launchpad sets them; the console logger quiet."""
+    options = {"data_root": str(settings.data_root.path), "csv_dialect": settings.csv_dialect,
+               "export_dialect": settings.export_dialect, "parquet": settings.parquet, "demo": settings.demo,
+               "agreement": str(settings.agreement) if settings.agreement else None}
+    return {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+            "resources": {"warehouse": {"config": options}}}
 
 
-def _failed_checks(root: DataRoot, partition_key: str) -> list[str]:
-    """The failed checks of the period's steps, read from the checks models (no personal data in them)."""
-    if not root.duckdb_path.exists():
-        return []
-    with duckdb.connect(str(root.duckdb_path), read_only=True) as con:
-        return [f"gate {step} failed: {check}: expected {_number(expected)}, actual {_number(actual)}"
-                + (f" — {detail}" if detail else "") for step, check, expected, actual, detail in failed_checks(con, partition_key)]
+def _say_failure(root: DataRoot, note: str, result, log_path: Path) -> None:
+    """The failure note's reasons (the run wrote the note: orchestration/failure_note.py), on the console."""
+    from kpp.exports import failure_note
+    from orchestration.failure_note import failure_reasons
+
+    failures = [(event.step_key, event.step_failure_data.error) for event in result.all_events if event.is_step_failure]
+    for reason in failure_reasons(root, note, failures) or [f"see the run log {log_path}"]:
+        _say(reason)
+    if failures and (path := failure_note(root.exports_dir(note))).is_file():  # the hook runs after a failed step
+        _say(f"wrote {path}")
 
 
-def _error_text(error) -> str:
-    """The user-facing part of a step's error: dbt's parsed errors, or the innermost exception's message."""
-    chain = []
-    while error is not None:
-        chain.append(error)
-        error = error.cause
-    if not chain:
-        return "unknown error"
-    error = next((e for e in chain if e.cls_name in _USER_ERRORS), chain[-1])
-    # "package.module.ClassName: text" -> "text"
-    message = re.sub(r"^[\w.]+(Error|Failure|Exception): ", "", error.message.strip())
-    if "Errors parsed from dbt logs:" in message:
-        message = message.split("Errors parsed from dbt logs:", 1)[1].strip()
-    lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", message).splitlines() if line.strip()]
-    return "\n    ".join(lines[:25]) + ("\n    …" if len(lines) > 25 else "")
-
-
-def _set_agreement(agreement: str | None) -> None:
-    """`--agreement FILE`: the run's agreement parameters over the data root's (docs/uses.md)."""
-    from kpp.uses.agreement import AGREEMENT_ENV
-
-    # set or cleared for every run: an earlier run's choice in the same process must not stick
-    if agreement:
-        os.environ[AGREEMENT_ENV] = str(Path(agreement).resolve())
-    else:
-        os.environ.pop(AGREEMENT_ENV, None)
-
-
-def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str = "auto",
-               export_dialect: str | None = None, parquet: bool | None = None, agreement: str | None = None) -> int:
+def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str | None = None,
+               export_dialect: str | None = None, parquet: bool | None = None, agreement: str | None = None,
+               demo: bool = False) -> int:
     from orchestration.housekeeping import exclusive
 
     period = period_for_key(partition_key)
-    root = _data_root(data_root)
+    # every setting read and checked once, before anything is created
+    settings = Settings.load(data_root, csv_dialect=csv_dialect, export_dialect=export_dialect, parquet=parquet,
+                             agreement=agreement, demo=True if demo else None)
+    root = settings.data_root
     if not root.landing_dir(period.key).is_dir():
         # before any Dagster run or file: a typo in the data root must not become a skeleton warehouse
         _say(f"error: no delivery for {period.key}: {root.landing_dir(period.key)} does not exist "
              "(put the eight extracts there; README)")
         return EXIT_BAD_USAGE
     with exclusive(root, period.key, _say):
-        return _run_locked(period, data_root, csv_dialect, export_dialect, parquet, agreement)
+        return _run_locked(period, settings)
 
 
-def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect: str | None, parquet: bool | None,
-                agreement: str | None) -> int:
-    from kpp.exports import DIALECT_ENV, PARQUET_ENV
+def _run_locked(period, settings: Settings) -> int:
     from kpp.landing.pseudonym import MissingKeyError, demo_key_allowed, resolve_key
-    from orchestration.housekeeping import (
-        check_warehouse,
-        clear_stale,
-        keep_runs,
-        prune,
-    )
+    from orchestration.housekeeping import check_warehouse, clear_stale, prune
 
-    keep_runs()  # a bad KPP_KEEP_RUNS stops the run before it starts, not after it succeeded
-    root = _prepare(data_root, period.year)
-    os.environ["KPP_CSV_DIALECT"] = csv_dialect
-    # set or cleared for every run: an earlier run's choice in the same process must not stick
-    for name, value in ((DIALECT_ENV, export_dialect), (PARQUET_ENV, None if parquet is None else "1" if parquet else "0")):
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    _set_agreement(agreement)
+    root = settings.data_root
+    _prepare(root, period.year)
     try:
-        key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(period.key)))
+        key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(period.key), settings.demo))
     except MissingKeyError as exc:
         _say(f"error: {exc}")
         return EXIT_BAD_USAGE
@@ -164,19 +132,25 @@ def _run_locked(period, data_root: str | None, csv_dialect: str, export_dialect:
     _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}, "
          f"pseudonym key fingerprint {key.fingerprint}")
     try:
-        return _execute(root, period, instance)
+        return _execute(settings, period, instance)
     finally:
         try:
-            prune(root, instance, period.key)
+            prune(root, instance, period.key, settings.keep_runs)
         except OSError as exc:  # history left as it is never costs a run its result
             _say(f"warning: could not prune old runs of {period.key}: {exc}")
 
 
-def _execute(root: DataRoot, period, instance) -> int:
-    """The period's job in this process, its output in the run log; a failure note when it fails."""
+def _execute(settings: Settings, period, instance) -> int:
+    """The period's job in this process, its output in the run log; what failed, when it fails."""
     from kpp.progress import set_console
     from orchestration.definitions import defs
     from orchestration.housekeeping import run_tags
+    from orchestration.partitions import period_partitions
+
+    root = settings.data_root
+    if not period_partitions.has_partition_key(period.key):  # the definitions were loaded before, for other years
+        raise SettingsError(f"{period.key} is not among the partitions this process loaded "
+                            f"({FIRST_YEAR_ENV}..{LAST_YEAR_ENV}): set them to cover {period.year}.")
 
     log_path = root.path / "logs" / f"kpp-{period.key}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,28 +165,21 @@ def _execute(root: DataRoot, period, instance) -> int:
             instance=instance,
             tags=run_tags(root),
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            run_config=_run_config(settings),
         )
     set_console(None)
     if not result.success:
         _say(f"KPP {period.key} FAILED after {time.monotonic() - started:.0f} s; no exports written for this run.")
-        reasons = _failed_checks(root, period.key)
-        for event in result.all_events:
-            if event.is_step_failure:
-                reasons.append(f"step {event.step_key} failed: {_error_text(event.step_failure_data.error)}")
-        reasons = reasons or [f"see the run log {log_path}"]
-        for reason in reasons:
-            _say(reason)
-        _note_failure(root, period.key, reasons)
+        _say_failure(root, period.key, result, log_path)
         return EXIT_FAILED_GATE
     summary = json.loads((root.exports_dir(period.key) / "summary.json").read_text(encoding="utf-8"))
     _say(f"KPP {period.key} done in {time.monotonic() - started:.0f} s; exports in {root.exports_dir(period.key)}")
     _print_summary(summary)
     # spec §7.4: the uses span the published periods; every publish recomputes them
-    return _run_uses(root)
+    return _run_uses(settings)
 
 
-def _run_uses(root: DataRoot) -> int:
+def _run_uses(settings: Settings) -> int:
     """Job kpp_uses: productivity and reimbursement over every published period, into exports/uses/."""
     from dagster import DagsterInstance
 
@@ -220,6 +187,7 @@ def _run_uses(root: DataRoot) -> int:
     from orchestration.assets.uses import USES_EXPORTS_DIR
     from orchestration.definitions import defs
 
+    root = settings.data_root
     target = root.exports_dir(USES_EXPORTS_DIR)
     log_path = root.path / "logs" / f"kpp-uses-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -231,17 +199,13 @@ def _run_uses(root: DataRoot) -> int:
         result = defs.resolve_job_def("kpp_uses").execute_in_process(
             instance=DagsterInstance.get(),
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            run_config=_run_config(settings),
         )
     set_console(None)
     if not result.success:
         _say(f"uses FAILED after {time.monotonic() - started:.0f} s; exports/uses/ not updated "
              "(the period itself is published and exported).")
-        reasons = [f"step {event.step_key} failed: {_error_text(event.step_failure_data.error)}"
-                   for event in result.all_events if event.is_step_failure] or [f"see the run log {log_path}"]
-        for reason in reasons:
-            _say(reason)
-        _note_failure(root, USES_EXPORTS_DIR, reasons)
+        _say_failure(root, USES_EXPORTS_DIR, result, log_path)
         return EXIT_FAILED_GATE
     summary = json.loads((target / "summary.json").read_text(encoding="utf-8"))
     _say(f"uses done in {time.monotonic() - started:.0f} s; exports in {target}")
@@ -259,25 +223,12 @@ def _print_uses_summary(summary: dict) -> None:
 
 def run_uses(data_root: str | None = None, agreement: str | None = None) -> int:
     """`kpp uses`: recompute the uses from what is published, without running a period."""
-    from kpp.periods import configured_years
     from orchestration.housekeeping import exclusive
 
-    root = _prepare(data_root, configured_years()[1])
-    _set_agreement(agreement)
-    with exclusive(root, "uses", _say):
-        return _run_uses(root)
-
-
-def _note_failure(root: DataRoot, partition_key: str, reasons: list[str]) -> None:
-    from kpp.exports import failure_note
-
-    target = root.exports_dir(partition_key)
-    note = failure_note(target)
-    note.parent.mkdir(parents=True, exist_ok=True)
-    previous = f"The exports in {target.name}/ are from an earlier successful run." if target.exists() else "No exports exist for this period."
-    note.write_text(f"KPP {partition_key}: the run of {time.strftime('%Y-%m-%d %H:%M:%S')} failed. {previous}\n\n"
-                    + mask_personnummer("\n".join(reasons)) + "\n", encoding="utf-8")
-    _say(f"wrote {note}")
+    settings = Settings.load(data_root, agreement=agreement)
+    _prepare(settings.data_root, settings.last_year)
+    with exclusive(settings.data_root, "uses", _say):
+        return _run_uses(settings)
 
 
 def _print_summary(summary: dict) -> None:
@@ -293,10 +244,9 @@ def _print_summary(summary: dict) -> None:
 
 def demo(data_root: str | None) -> int:
     from kpp.landing.generated_marker import check_overwritable, is_generated
-    from kpp.landing.pseudonym import DEMO_ENV, KEY_ENV, KEY_FILE_ENV
     from kpp_synthetic.generator import generate
 
-    root = DataRoot(Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve())
+    root = DataRoot.resolve(data_root)
     # never touch a real delivery: every landing folder must be the generator's
     landing = root.path / "landing"
     folders = sorted(p for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
@@ -312,21 +262,18 @@ def demo(data_root: str | None) -> int:
     if not (is_generated(root.landing_dir("2025")) and is_generated(root.landing_dir("2025-H1"))):
         _say(f"demo: generating the demo region (two hospitals, year 2025) in {root.path / 'landing'}")
         generate("demo", 2025, root.path, progress=lambda m: _say(f"demo: {m}"))
-    os.environ[DEMO_ENV] = "1"  # read by the landing step of these runs only
-    try:
-        for key in ("2025-H1", "2025"):
-            code = run_period(key, str(root.path))
-            if code:
-                return code
-    finally:
-        os.environ.pop(DEMO_ENV, None)
+    for key in ("2025-H1", "2025"):
+        # the demo key, for these runs only (and only on the generator's folders)
+        code = run_period(key, str(root.path), demo=True)
+        if code:
+            return code
     return 0
 
 
 def generate_data(size: str, year: int, data_root: str | None, seed: int, dirty: float) -> int:
     from kpp_synthetic.generator import generate
 
-    root = Path(data_root or os.environ.get(DATA_ROOT_ENV, "data")).resolve()
+    root = DataRoot.resolve(data_root).path
     result = generate(size, year, root, seed=seed, dirty=dirty, progress=_say)
     _say(f"generated {size} data for {year}-H1 and {year} under {root / 'landing'}")
     print(json.dumps(result, indent=2, default=str))
@@ -358,15 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("partition", metavar="PARTITION", help="the period: YYYY-H1 (temp KPP, Jan–Jun) or YYYY (full-year KPP)")
     run.add_argument("--data-root", metavar="DIR", help="folder holding landing/ (default $KPP_DATA_ROOT or ./data)")
-    run.add_argument("--csv-dialect", choices=["auto", "standard", "swedish"], default="auto",
+    run.add_argument("--csv-dialect", choices=CSV_DIALECTS,
                      help="CSV dialect of the landing files: standard (',' and '.'), swedish (';' and decimal comma), "
-                     "or auto: detected per file from its header (default)")
-    run.add_argument("--export-dialect", choices=["contract", "swedish"],
+                     "or auto: detected per file from its header (default: $KPP_CSV_DIALECT, else auto)")
+    run.add_argument("--export-dialect", choices=EXPORT_DIALECTS,
                      help="CSV dialect of the exports: contract (',' and '.', UTF-8; the default) or swedish (';', decimal "
-                     "comma, UTF-8 with BOM, SANT/FALSKT: opens in a Swedish Excel); default: the data root's kpp.toml "
-                     "[exports] dialect, else contract (docs/deliverables.md)")
+                     "comma, UTF-8 with BOM, SANT/FALSKT: opens in a Swedish Excel); default: $KPP_EXPORT_DIALECT, else "
+                     "the data root's kpp.toml [exports] dialect, else contract (docs/deliverables.md)")
     run.add_argument("--parquet", action=argparse.BooleanOptionalAction, default=None,
-                     help="also write each export as Parquet beside its CSV (default: kpp.toml [exports] parquet, else no)")
+                     help="also write each export as Parquet beside its CSV (default: $KPP_EXPORT_PARQUET, else "
+                     "kpp.toml [exports] parquet, else no)")
     _agreement_option(run)
 
     uses = sub.add_parser(
@@ -450,14 +398,14 @@ def main(argv: list[str] | None = None) -> int:
             from orchestration.housekeeping import clear_stale_if_idle
             from orchestration.status import status_command
 
-            root = _data_root(args.data_root)
+            root = DataRoot.resolve(args.data_root)
             if not root.path.is_dir():  # not created: a typo would otherwise show every milestone late
                 _say(f"error: the data root {root.path} does not exist (--data-root, $KPP_DATA_ROOT or ./data)")
                 return EXIT_BAD_USAGE
-            root = _prepare(args.data_root, (args.date or date.today()).year)
+            _prepare(root, (args.date or date.today()).year)
             with DagsterInstance.get() as instance:
                 clear_stale_if_idle(root, instance, _say)
-            return status_command(args.date, args.partition)
+            return status_command(root, args.date, args.partition)
         if args.command == "explain":
             from kpp.explain import explain_command
 

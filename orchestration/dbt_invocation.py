@@ -13,10 +13,12 @@ compute logs), its debug log to `dbt.log` in the period's target folder, and a f
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,10 +54,12 @@ class DbtBuild:
         )
 
 
-def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path: Path, progress=None) -> DbtBuild:
+def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path: Path, environment: Mapping[str, str],
+              progress=None) -> DbtBuild:
     """Build the selection of the `@dbt_assets` being executed (or the subset Dagster asked for).
 
     `dbt` is the DbtCliResource (project and profiles folders); `target_path` is the data root's (DataRoot.dbt_target_dir);
+    `environment` is what dbt_project/profiles.yml reads (Settings.dbt_environment: the run's data root);
     `progress` (a NodeProgress) is told of every node's start and result.
     """
     # selection, manifest and translator come from the context's `@dbt_assets` definition
@@ -96,7 +100,7 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
         sys.stdout.flush()
         build.events.append(DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={}))
 
-    with _LOCK:
+    with _LOCK, _environment(environment):
         try:
             for result in _invocations(project_dir, vars_json, common, selection, on_event):
                 if isinstance(result.exception, BaseException) and not isinstance(result.exception, Exception):
@@ -109,6 +113,21 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
             cleanup_event_logger()
             _release_duckdb()
     return build
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """dbt reads profiles.yml's env_var() from the process environment: set for this invocation only."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _invocations(project_dir: Path, vars_json: str, common: list[str], selection: list[str], on_event):

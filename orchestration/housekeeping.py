@@ -16,8 +16,6 @@ from typing import Callable, Iterator
 
 from kpp.settings import DataRoot
 
-KEEP_RUNS_ENV = "KPP_KEEP_RUNS"
-DEFAULT_KEEP_RUNS = 20
 LOCK_FILE = ".kpp.lock"
 # tags of every run `kpp` starts: the clean-up below touches only runs of this data root's CLI
 CLI_TAG = "kpp/launched_by"
@@ -26,13 +24,6 @@ DATA_ROOT_TAG = "kpp/data_root"
 
 class DataRootError(ValueError):
     """A data root `kpp` cannot use as it is; the message says what to do (exit 2)."""
-
-
-def keep_runs() -> int:
-    value = os.environ.get(KEEP_RUNS_ENV, str(DEFAULT_KEEP_RUNS))
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise DataRootError(f"{KEEP_RUNS_ENV}={value!r}: give the number of runs to keep per period (1 or more).")
-    return int(value)
 
 
 @contextlib.contextmanager
@@ -150,11 +141,10 @@ def run_tags(root: DataRoot) -> dict[str, str]:
     return {CLI_TAG: "cli", DATA_ROOT_TAG: str(root.path)}
 
 
-def prune(root: DataRoot, instance, period_key: str) -> None:
-    """Keep the last KPP_KEEP_RUNS runs of the period: run history, run logs, GX results and pages."""
+def prune(root: DataRoot, instance, period_key: str, keep: int) -> None:
+    """Keep the last `keep` runs of the period (setting keep_runs): run history, run logs, GX results and pages."""
     from dagster import DagsterRunStatus, RunsFilter
 
-    keep = keep_runs()
     # this data root's runs only (a DAGSTER_HOME may be shared by several data roots)
     tags = {"dagster/partition": period_key, DATA_ROOT_TAG: str(root.path)}
     finished = [r for r in instance.get_runs(RunsFilter(tags=tags)) if r.is_finished]  # newest first

@@ -103,7 +103,7 @@ def _calendar_schedule(cycle: str, milestones: list[Milestone]) -> ScheduleDefin
         key = partition_for_run_year(cycle, when.year)
         if not period_partitions.has_partition_key(key):
             return SkipReason(f"Period {key} is outside the configured partitions (KPP_FIRST_YEAR..KPP_LAST_YEAR).")
-        landing = DataRoot.from_env().landing_dir(key)
+        landing = DataRoot.resolve().landing_dir(key)
         if not landing.is_dir():  # a run would fail and show every asset and gate failed in the UI
             return SkipReason(f"No delivery for {key}: {landing} does not exist.")
         return RunRequest(partition_key=key, tags={"kpp/milestone": ",".join(names), "kpp/cycle": cycle})

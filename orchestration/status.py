@@ -26,6 +26,7 @@ from dagster import (
     RunsFilter,
 )
 
+from kpp.settings import DataRoot
 from kpp.steps import group_of
 from orchestration.partitions import period_for_key
 from orchestration.schedules import (
@@ -210,14 +211,13 @@ def previous_period(key: str) -> str:
     return f"{period.year - 1}-H1" if period.is_half_year else f"{period.year - 1}"
 
 
-def key_lines(keys: list[str]) -> list[str]:
+def key_lines(root: DataRoot, keys: list[str]) -> list[str]:
     """Whether each period's published pseudonyms are comparable with the previous year's: same key fingerprint."""
     import duckdb
 
     from kpp.publish import PUBLISHED
-    from kpp.settings import DataRoot
 
-    path = DataRoot.from_env().duckdb_path
+    path = root.duckdb_path
     fingerprints: dict[str, set[str]] = {}
     if path.exists():
         try:
@@ -246,7 +246,7 @@ def key_lines(keys: list[str]) -> list[str]:
     return lines
 
 
-def status_command(as_of: date | None, partitions: list[str] | None) -> int:
+def status_command(root: DataRoot, as_of: date | None, partitions: list[str] | None) -> int:
     """Prints the calendar of `partitions` (default: the current cycles); DAGSTER_HOME must be set up.
 
     Returns EXIT_LATE when a milestone is late or failed, else 0 (a milestone done after its date is
@@ -262,6 +262,6 @@ def status_command(as_of: date | None, partitions: list[str] | None) -> int:
         statuses = [s for key in keys for s in milestone_statuses(instance, asset_graph, key, as_of)]
         print(render(statuses, as_of, instance.root_directory))
     print("\nPseudonym key (samma krypteringsnyckel som föregående år):")
-    for line in key_lines(keys):
+    for line in key_lines(root, keys):
         print(f"  {line}")
     return EXIT_LATE if any(s.state in (LATE, FAILED) for s in statuses) else 0

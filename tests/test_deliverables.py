@@ -11,7 +11,6 @@ import duckdb
 import pytest
 
 from kpp.exports import EXPORTS, Export, ExportOptions, write_csv, write_exports
-from kpp.settings import DataRoot
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -68,22 +67,6 @@ def test_swedish_csv_has_bom_semicolons_decimal_comma_and_parquet_beside(tiny, t
     # Parquet keeps the values as the warehouse has them
     assert duckdb.execute("select name, amount from read_parquet(?) order by id limit 2", [str(folder / "t.parquet")]).fetchall() == [
         (HYPERLINK, -1.5), ("+1", 1234.5)]
-
-
-def test_export_options_from_the_data_root_and_the_run(tmp_path, monkeypatch):
-    monkeypatch.delenv("KPP_EXPORT_DIALECT", raising=False)
-    monkeypatch.delenv("KPP_EXPORT_PARQUET", raising=False)
-    root = DataRoot(tmp_path)
-    assert ExportOptions.for_run(root) == ExportOptions("contract", False)
-    (tmp_path / "kpp.toml").write_text('[exports]\ndialect = "swedish"\nparquet = true\n', encoding="utf-8")
-    assert ExportOptions.for_run(root) == ExportOptions("swedish", True)
-    monkeypatch.setenv("KPP_EXPORT_DIALECT", "contract")
-    monkeypatch.setenv("KPP_EXPORT_PARQUET", "0")
-    assert ExportOptions.for_run(root) == ExportOptions("contract", False)
-    (tmp_path / "kpp.toml").write_text('[exports]\ndialect = "excel"\n', encoding="utf-8")
-    monkeypatch.delenv("KPP_EXPORT_DIALECT")
-    with pytest.raises(ValueError, match="excel"):
-        ExportOptions.for_run(root)
 
 
 def _csv(path: Path) -> list[dict]:

@@ -21,7 +21,6 @@ import pytest
 from kpp.landing import reader
 from kpp.landing.generated_marker import mark
 from kpp.landing.pseudonym import (
-    DEMO_ENV,
     DEMO_KEY,
     KEY_ENV,
     KEY_FILE_ENV,
@@ -30,12 +29,11 @@ from kpp.landing.pseudonym import (
 )
 from kpp.landing.reader import InputError, load_partition
 from kpp.periods import period_for_key
-from kpp.settings import DataRoot
+from kpp.settings import DataRoot, Settings, SettingsError
 from orchestration.cli import main
 from orchestration.housekeeping import (
     CLI_TAG,
     DATA_ROOT_TAG,
-    DataRootError,
     clear_stale,
     exclusive,
     prune,
@@ -204,13 +202,12 @@ def test_the_fingerprint_names_the_key_without_showing_it(monkeypatch):
 def test_status_says_whether_pseudonyms_are_comparable_with_last_year(tmp_path, monkeypatch):
     from orchestration.status import key_lines
 
-    monkeypatch.setenv("KPP_DATA_ROOT", str(tmp_path))
     with duckdb.connect(str(tmp_path / "kpp.duckdb")) as con:
         con.execute("create schema published")
         con.execute("create table published.input_files (partition_key varchar, key_fingerprint varchar)")
         con.execute("insert into published.input_files values ('2024', 'aaaa'), ('2025', 'aaaa'), "
                     "('2024-H1', 'bbbb'), ('2025-H1', 'cccc')")
-    assert key_lines(["2025", "2025-H1", "2026"]) == [
+    assert key_lines(DataRoot(tmp_path), ["2025", "2025-H1", "2026"]) == [
         "2025: key aaaa, the same as 2024: patient pseudonyms are comparable",
         "2025-H1: key cccc, 2024-H1 used bbbb: patient pseudonyms are NOT comparable with the previous year's",
         "2026: no published results with a key fingerprint",
@@ -224,13 +221,11 @@ def test_the_demo_key_only_in_the_demo_on_generated_data(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.delenv(KEY_FILE_ENV, raising=False)
-    monkeypatch.setenv(DEMO_ENV, "1")
-    assert not demo_key_allowed(folder)  # not written by the generator
+    assert not demo_key_allowed(folder, demo=True)  # not written by the generator
     mark(folder)
-    assert demo_key_allowed(folder)
+    assert demo_key_allowed(folder, demo=True)
     assert resolve_key(allow_demo=True).key == DEMO_KEY
-    monkeypatch.delenv(DEMO_ENV)
-    assert not demo_key_allowed(folder)
+    assert not demo_key_allowed(folder, demo=False)
 
 
 def test_demo_and_generate_never_touch_a_real_delivery(tmp_path, monkeypatch, capsys):
@@ -461,6 +456,7 @@ def test_history_is_kept_for_the_last_runs_only(tmp_path, monkeypatch):
 
     monkeypatch.setenv("KPP_KEEP_RUNS", "2")
     root = DataRoot(tmp_path)
+    keep = Settings.load(tmp_path).keep_runs
     (tmp_path / "logs").mkdir()
     for i in range(4):
         (tmp_path / "logs" / f"kpp-2025-2026120{i}-100000.log").write_text("log")
@@ -477,18 +473,18 @@ def test_history_is_kept_for_the_last_runs_only(tmp_path, monkeypatch):
         # another data root's run of the same period in a shared DAGSTER_HOME
         instance.add_run(DagsterRun(job_name="kpp_period", run_id="elsewhere", status=DagsterRunStatus.SUCCESS,
                                     tags={**ours, DATA_ROOT_TAG: "/srv/other"}))
-        prune(root, instance, "2025")
+        prune(root, instance, "2025", keep)
         assert sorted(r.run_id for r in instance.get_runs()) == ["elsewhere", "run-2", "run-3"]
         # failed runs never push out the newest success: it holds the published period's materialisations
         for i in (4, 5):
             instance.add_run(DagsterRun(job_name="kpp_period", run_id=f"run-{i}", status=DagsterRunStatus.FAILURE,
                                         tags=ours))
-        prune(root, instance, "2025")
+        prune(root, instance, "2025", keep)
         assert sorted(r.run_id for r in instance.get_runs()) == ["elsewhere", "run-3", "run-4", "run-5"]
     assert sorted(p.name for p in (tmp_path / "logs").glob("kpp-2025-2*")) == [
         "kpp-2025-20261202-100000.log", "kpp-2025-20261203-100000.log"]
     assert len(list((tmp_path / "logs").glob("kpp-2025-H1-*"))) == 4  # another period's
     assert sorted(p.name for p in (tmp_path / "gx_docs" / "2025" / "validations" / "landing").iterdir()) == ["run-2", "run-3"]
     monkeypatch.setenv("KPP_KEEP_RUNS", "0")
-    with pytest.raises(DataRootError):
-        prune(root, None, "2025")
+    with pytest.raises(SettingsError, match="KPP_KEEP_RUNS='0': give the number of runs to keep per period"):
+        Settings.load(tmp_path)

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from kpp.landing.reader import InputError, load_partition
-from kpp.uses.agreement import AGREEMENT_ENV, load_agreement
+from kpp.uses.agreement import load_agreement
 from kpp.uses.inputs import load_uses_inputs
 from tests.conftest import TEST_KEY
 from tests.handmade import write_region
@@ -80,15 +80,13 @@ def test_a_bad_price_names_file_line_column(tmp_path):
     assert "reimbursement_prices.csv line 2, column price_per_point: cannot read '53 800'" in str(error.value)
 
 
-def test_agreement_defaults_data_root_and_run(tmp_path, monkeypatch):
-    monkeypatch.delenv(AGREEMENT_ENV, raising=False)
+def test_agreement_defaults_data_root_and_run(tmp_path):
     assert load_agreement(tmp_path) == {"subscription_share": 0.4, "uplift_retro_weight": 0.5, "exception_drgs": [],
                                         "exception_clinics": [], "price_base_year": None, "own_region": ""}
     (tmp_path / "agreement.yml").write_text("exception_drgs: [F98P]\nown_region: Uppsala\n", encoding="utf-8")
     run = tmp_path / "run.yml"
     run.write_text("subscription_share: 0.5\nprice_base_year: 2023\n", encoding="utf-8")
-    monkeypatch.setenv(AGREEMENT_ENV, str(run))
-    assert load_agreement(tmp_path) == {"subscription_share": 0.5, "uplift_retro_weight": 0.5, "exception_drgs": ["F98P"],
+    assert load_agreement(tmp_path, run) == {"subscription_share": 0.5, "uplift_retro_weight": 0.5, "exception_drgs": ["F98P"],
                                         "exception_clinics": [], "price_base_year": 2023, "own_region": "Uppsala"}
 
 
@@ -97,8 +95,7 @@ def test_agreement_defaults_data_root_and_run(tmp_path, monkeypatch):
     ("exception_drg: [F98P]\n", "unknown key(s) exception_drg"),
     ("price_base_year: '2023'\n", "price_base_year must be a year"),
 ])
-def test_a_bad_agreement_is_named(tmp_path, monkeypatch, content, message):
-    monkeypatch.delenv(AGREEMENT_ENV, raising=False)
+def test_a_bad_agreement_is_named(tmp_path, content, message):
     (tmp_path / "agreement.yml").write_text(content, encoding="utf-8")
     with pytest.raises(ValueError) as error:
         load_agreement(tmp_path)

@@ -14,12 +14,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-KEY_ENV = "KPP_PSEUDONYM_KEY"
-KEY_FILE_ENV = "KPP_PSEUDONYM_KEY_FILE"
-# Only for the built-in demo (synthetic numbers): `kpp demo` sets DEMO_ENV for its own runs, on
-# landing folders the generator wrote; everywhere else the demo key is refused.
+from kpp.settings import KEY_ENV, KEY_FILE_ENV
+
+# Only for the built-in demo (synthetic numbers): the runs of `kpp demo` (setting `demo`), on landing
+# folders the generator wrote; everywhere else the demo key is refused.
 DEMO_KEY = b"kpp-demo-key-not-for-real-data"
-DEMO_ENV = "KPP_DEMO"
 MIN_KEY_BYTES = 32
 # The fingerprint is the HMAC of this fixed label: equal fingerprints mean the same key (and so
 # comparable pseudonyms across periods), and it reveals nothing about the key.
@@ -100,11 +99,11 @@ def resolve_key(allow_demo: bool = False) -> PseudonymKey:
     return PseudonymKey(key, source)
 
 
-def demo_key_allowed(landing_dir: Path) -> bool:
-    """The demo key may pseudonymise a landing folder only in `kpp demo` and only if the generator wrote it."""
+def demo_key_allowed(landing_dir: Path, demo: bool) -> bool:
+    """The demo key may pseudonymise a landing folder only in `kpp demo` (`demo`) and only if the generator wrote it."""
     from kpp.landing.generated_marker import is_generated
 
-    return os.environ.get(DEMO_ENV) == "1" and is_generated(landing_dir)
+    return demo and is_generated(landing_dir)
 
 
 def normalised_sql(column: str) -> str:

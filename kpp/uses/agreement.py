@@ -1,13 +1,12 @@
 """The agreement parameters of the uses (spec §7.1): one documented file per region.
 
 `agreement.yml` in the repository holds the defaults; `<data root>/agreement.yml`
-replaces the keys it sets; `$KPP_AGREEMENT` (a file, set by `--agreement`) replaces
-them for one run. The result is passed to dbt as vars (dbt_project.yml).
+replaces the keys it sets; the run's file (setting `agreement`: `--agreement`, $KPP_AGREEMENT
+or the run's config) replaces them for one run. The result is passed to dbt as vars (dbt_project.yml).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import yaml
 from kpp.settings import REPO_ROOT
 
 AGREEMENT_FILE = "agreement.yml"
-AGREEMENT_ENV = "KPP_AGREEMENT"
 DEFAULTS_PATH = REPO_ROOT / AGREEMENT_FILE
 
 
@@ -69,28 +67,28 @@ def _read(path: Path) -> dict[str, Any]:
     return body
 
 
-def agreement_files(data_root: Path) -> list[Path]:
-    """The files laid over each other, defaults first."""
+def agreement_files(data_root: Path, run_file: Path | None = None) -> list[Path]:
+    """The files laid over each other, defaults first, the run's last."""
     files = [DEFAULTS_PATH]
     if (data_root / AGREEMENT_FILE).is_file():
         files.append(data_root / AGREEMENT_FILE)
-    if os.environ.get(AGREEMENT_ENV):
-        run_file = Path(os.environ[AGREEMENT_ENV])
+    if run_file is not None:
         if not run_file.is_file():
-            raise ValueError(f"{AGREEMENT_ENV}={run_file}: no such file")
+            raise ValueError(f"the run's agreement file {run_file}: no such file")
         files.append(run_file)
     return files
 
 
-def load_agreement(data_root: Path) -> dict[str, Any]:
-    """The agreement of a data root: every key, checked."""
+def load_agreement(data_root: Path, run_file: Path | None = None) -> dict[str, Any]:
+    """The agreement of a data root and a run: every key, checked."""
     merged: dict[str, Any] = {}
-    for path in agreement_files(data_root):
+    files = agreement_files(data_root, run_file)
+    for path in files:
         merged |= _read(path)
     agreement = {}
     for name, check in _KEYS.items():
         try:
             agreement[name] = check(name, merged.get(name))
         except ValueError as exc:
-            raise ValueError(f"agreement ({', '.join(map(str, agreement_files(data_root)))}): {exc}") from None
+            raise ValueError(f"agreement ({', '.join(map(str, files))}): {exc}") from None
     return agreement

@@ -120,7 +120,8 @@ def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator,
             report(context, f"{step.name}: dbt build over the published periods")
             dbt_vars, target_path = run_vars(warehouse), warehouse.root.dbt_target_dir(step.name)
         with NodeProgress(context, step.name) as progress:
-            build = dbt_build(context, dbt, translator, dbt_vars, target_path=target_path, progress=progress)
+            build = dbt_build(context, dbt, translator, dbt_vars, target_path=target_path,
+                              environment=warehouse.settings.dbt_environment(), progress=progress)
         # in dbt's order: a model's materialisation before its tests
         events = [
             event

@@ -26,7 +26,7 @@ def exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> Material
     target = warehouse.root.exports_dir(partition_key)
     report(context, f"exports: writing {target}")
     with warehouse.connect(read_only=True) as con:
-        run_summary = write_exports(con, partition_key, target, ExportOptions.for_run(warehouse.root))
+        run_summary = write_exports(con, partition_key, target, ExportOptions.of(warehouse.settings))
     report(context, f"exports: wrote {len(run_summary['rows'])} CSV files, {workbook_name(partition_key)}, report.html "
                     f"and gates.html to {target}")
     return MaterializeResult(metadata={

@@ -1,7 +1,5 @@
 """Landing: one partition's delivery of eight files, typed and pseudonymised into DuckDB."""
 
-import os
-
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
@@ -45,13 +43,13 @@ LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
     pool="duckdb",
 )
 def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
-    root = warehouse.root
+    settings, root = warehouse.settings, warehouse.root
     partition_key = context.partition_key
-    key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(partition_key)))
+    key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(partition_key), settings.demo))
     report(context, f"landing: loading {root.landing_dir(partition_key)} (pseudonym key from {key.source}, fingerprint {key.fingerprint})")
     with warehouse.connect() as con:
         reports = load_partition(
-            con, root.landing_dir(partition_key), partition_key, key, csv_dialect=os.environ.get("KPP_CSV_DIALECT", "auto"),
+            con, root.landing_dir(partition_key), partition_key, key, csv_dialect=settings.csv_dialect,
             progress=lambda m: report(context, m),
         )
         override = root.drg_weight_override(partition_key)

@@ -8,8 +8,6 @@ UI the sensor `kpp_uses_after_exports` does (docs/uses.md).
 """
 
 
-import os
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetExecutionContext,
@@ -51,7 +49,7 @@ USES_EXPORTS_DIR = "uses"  # <data root>/exports/uses
 )
 def uses_inputs(context: AssetExecutionContext, warehouse: KppWarehouse):
     with warehouse.connect() as con:
-        reports = {r.table_name: r for r in load_uses_inputs(con, warehouse.root.path, os.environ.get("KPP_CSV_DIALECT", "auto"))}
+        reports = {r.table_name: r for r in load_uses_inputs(con, warehouse.root.path, warehouse.settings.csv_dialect)}
     for name in DATA_ROOT_TABLES:
         r = reports.get(name)
         if r:
@@ -60,12 +58,12 @@ def uses_inputs(context: AssetExecutionContext, warehouse: KppWarehouse):
             "file": r.file_name if r else "(not in the data root; optional)",
             "sha256": r.sha256 if r else "",
             "rows_read": MetadataValue.int(r.rows_read if r else 0),
-            "agreement": MetadataValue.json([str(p) for p in agreement_files(warehouse.root.path)]),
+            "agreement": MetadataValue.json([str(p) for p in agreement_files(warehouse.root.path, warehouse.settings.agreement)]),
         })
 
 
 def _dbt_vars(warehouse: KppWarehouse) -> dict:
-    return load_agreement(warehouse.root.path)
+    return load_agreement(warehouse.root.path, warehouse.settings.agreement)
 
 
 uses_models = kpp_dbt_assets(USES, run_vars=_dbt_vars)
@@ -101,7 +99,7 @@ def expectations_uses(context: AssetCheckExecutionContext, warehouse: KppWarehou
 def uses_exports(context: AssetExecutionContext, warehouse: KppWarehouse) -> MaterializeResult:
     target = warehouse.root.exports_dir(USES_EXPORTS_DIR)
     with warehouse.connect(read_only=True) as con:
-        summary = write_uses_exports(con, target, ExportOptions.for_run(warehouse.root))
+        summary = write_uses_exports(con, target, ExportOptions.of(warehouse.settings))
     report(context, f"uses: wrote {len(summary['rows'])} files to {target}")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(target)),
