@@ -16,7 +16,8 @@ What it does, in one process tree it samples every 0.25 s with psutil:
    the contacts file, and writes cost per contact to Parquet. Ratio = pipeline / floor;
 4. **re-run after one changed file**: one ledger amount is changed (a late correction,
    the typical change between two runs of a period), ``kpp run YEAR`` again on the
-   existing warehouse, then the file is restored;
+   existing warehouse (it re-reads and rebuilds only what the ledger reaches, docs/orchestration.md), then
+   the file is restored;
 5. **demo orchestration overhead**: ``kpp run YEAR`` on the demo size; overhead =
    wall time − time inside SQL, where time inside SQL = Σ dbt node execution times
    (dbt's own per-model/test/seed timing, from the run log) + the landing loader's
@@ -82,6 +83,7 @@ class Measurement:
     segments: list[Segment] = field(default_factory=list)
     stderr_tail: list[str] = field(default_factory=list)
     log_path: str | None = None
+    rebuild: list[str] = field(default_factory=list)  # the re-run's decisions (kpp/rebuild.py): full or what was kept
 
 
 class TreeSampler:
@@ -183,8 +185,10 @@ def run_measured(label: str, cmd: list[str], env: dict, cwd: Path = REPO) -> Mea
         line = line.rstrip("\n")
         lines.append(line)
         print(f"  | {line}", file=sys.stderr, flush=True)
-        if "dbt and Dagster output:" in line:
+        if "dbt and Dagster output:" in line and m.log_path is None:  # the period's log, not the uses' after it
             m.log_path = line.split("dbt and Dagster output:", 1)[1].strip()
+        if re.search(r"landing: (full rebuild|re-run on the published build)|model\(s\) reused", line):
+            m.rebuild.append(line)
         for pattern, name in _MARKERS:
             hit = pattern.search(line)
             if hit:
@@ -380,7 +384,11 @@ def markdown(result: dict) -> str:
     if result.get("rerun"):
         rr = result["rerun"]
         out.append(f"- **re-run after one changed ledger row**: {rr['wall']:.1f} s wall, {rr['cpu']:.1f} s CPU, "
-                   f"{fmt_gib(rr['peak_rss'])} peak = **{rr['wall'] / full['wall']:.0%} of the full run**")
+                   f"{fmt_gib(rr['peak_rss'])} peak = **{rr['wall'] / full['wall']:.0%} of the full run** "
+                   f"({rr['cpu'] / full['cpu']:.0%} of its CPU)")
+        reused = sum(int(m[1]) for line in rr.get("rebuild", []) if (m := re.search(r"(\d+) model\(s\) reused", line)))
+        decision = next((line.split("landing: ", 1)[1] for line in rr.get("rebuild", []) if "landing: " in line), "?")
+        out.append(f"  - its plan: {decision}; {reused} models kept")
     if result.get("demo"):
         d = result["demo"]
         out.append(f"- **demo orchestration overhead**: {d['overhead']:.1f} s of {d['wall']:.1f} s wall "

@@ -14,6 +14,7 @@ import contextlib
 
 import duckdb
 
+from kpp.rebuild import mark_published
 from kpp.steps import STEPS
 
 PUBLISHED = "published"
@@ -81,6 +82,8 @@ def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: s
                     "(partition_key varchar primary key, run_id varchar, published_at timestamp)")
         con.execute(f"insert or replace into {PUBLISHED}.publications values (?, ?, current_localtimestamp())",
                     [partition_key, run_id])
+        # the period's models are now this run's build of its inputs: a re-run may keep them (kpp/rebuild.py)
+        mark_published(con, partition_key, run_id)
         con.execute("commit")
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # keep the original error if the rollback fails too

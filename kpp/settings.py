@@ -22,6 +22,7 @@ EXPORT_DIALECT_ENV, EXPORT_PARQUET_ENV = "KPP_EXPORT_DIALECT", "KPP_EXPORT_PARQU
 AGREEMENT_ENV = "KPP_AGREEMENT"
 REGION_ENV = "KPP_REGION"
 KEEP_RUNS_ENV = "KPP_KEEP_RUNS"
+FULL_REBUILD_ENV = "KPP_FULL_REBUILD"
 DUCKDB_MEMORY_LIMIT_ENV, DUCKDB_TEMP_DIR_ENV = "KPP_DUCKDB_MEMORY_LIMIT", "KPP_DUCKDB_TEMP_DIR"
 # Only for the built-in demo: `kpp demo` sets it for its own runs (on landing folders the generator wrote).
 DEMO_ENV = "KPP_DEMO"
@@ -109,6 +110,8 @@ class Settings:
     demo: bool = False  # the demo key may pseudonymise generated landing folders
     region: str = ""  # the block of expectations/thresholds.yml laid over the defaults
     keep_runs: int = DEFAULT_KEEP_RUNS  # runs kept per period (docs/data-protection.md)
+    # rebuild everything whatever the period's state says (e.g. after a hand `dbt build --full-refresh`)
+    full_rebuild: bool = False
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
     duckdb_temp_dir: Path | None = None  # DuckDB's spill folder; None: <data root>/duckdb_tmp
 
@@ -148,6 +151,8 @@ class Settings:
             values["agreement"] = Path(got[0]).resolve()
         if got := pick("region", REGION_ENV):
             values["region"] = str(got[0])
+        if got := pick("full_rebuild", FULL_REBUILD_ENV):
+            values["full_rebuild"] = _flag(*got)
         if got := pick("keep_runs", KEEP_RUNS_ENV):
             values["keep_runs"] = _keep_runs(*got)
         if got := pick("duckdb_memory_limit", DUCKDB_MEMORY_LIMIT_ENV):

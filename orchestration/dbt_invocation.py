@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ class DbtBuild:
     target_path: Path
     events: list[DbtCoreCliEventMessage] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: frozenset[str] = frozenset()  # unique ids of selected nodes `skip` kept out of the build
 
     def error(self) -> DagsterDbtCliRuntimeError | None:
         if not self.errors:
@@ -55,12 +56,13 @@ class DbtBuild:
 
 
 def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path: Path, environment: Mapping[str, str],
-              progress=None) -> DbtBuild:
+              progress=None, skip: Callable[[set[str]], set[str]] | None = None) -> DbtBuild:
     """Build the selection of the `@dbt_assets` being executed (or the subset Dagster asked for).
 
     `dbt` is the DbtCliResource (project and profiles folders); `target_path` is the data root's (DataRoot.dbt_target_dir);
     `environment` is what dbt_project/profiles.yml reads (Settings.dbt_environment: the run's data root);
-    `progress` (a NodeProgress) is told of every node's start and result.
+    `progress` (a NodeProgress) is told of every node's start and result; `skip` gets the unique ids
+    the selection resolves to and returns those not to build (kpp/rebuild.py).
     """
     # selection, manifest and translator come from the context's `@dbt_assets` definition
     params = get_updated_cli_invocation_params_for_context(
@@ -102,7 +104,7 @@ def dbt_build(context, dbt, translator, dbt_vars: Mapping[str, Any], target_path
 
     with _LOCK, _environment(environment):
         try:
-            for result in _invocations(project_dir, vars_json, common, selection, on_event):
+            for result in _invocations(project_dir, vars_json, common, selection, on_event, build, skip):
                 if isinstance(result.exception, BaseException) and not isinstance(result.exception, Exception):
                     # an interrupt (Dagster's stop, Ctrl-C) stops the step as one, not as a dbt failure
                     raise result.exception
@@ -130,8 +132,10 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _invocations(project_dir: Path, vars_json: str, common: list[str], selection: list[str], on_event):
-    """The parse when this process has no manifest for these vars yet, then the build on it."""
+def _invocations(project_dir: Path, vars_json: str, common: list[str], selection: list[str], on_event,
+                 build: DbtBuild, skip: Callable[[set[str]], set[str]] | None):
+    """The parse when this process has no manifest for these vars yet, then the build on it
+    (of the selection less what `skip` keeps out: then the remaining nodes by name)."""
     global _parsed
     from dbt.cli.main import dbtRunner
 
@@ -149,6 +153,21 @@ def _invocations(project_dir: Path, vars_json: str, common: list[str], selection
         # manifest would lose it on the next build: with ephemeral models, parse every time.
         has_ephemeral = any(node.config.materialized == "ephemeral" for node in manifest.nodes.values())
         _parsed = None if has_ephemeral else (key, manifest)
+    if skip is not None:
+        # what dbt selects (tests by its indirect selection too), less the kept nodes, by fully qualified name
+        listed = dbtRunner(manifest=manifest).invoke(["ls", *common, *selection, "--output", "json", "--quiet",
+                                                      "--resource-types", "model", "seed", "snapshot", "test", "unit_test"])
+        yield listed
+        if not listed.success:
+            return
+        selected = {json.loads(line)["unique_id"] for line in listed.result}
+        build.skipped = frozenset(skip(selected))
+        remaining = sorted(selected - build.skipped)
+        if not remaining:
+            return
+        nodes = {**manifest.nodes, **manifest.unit_tests}
+        selection = ["--select", " ".join("fqn:" + ".".join(nodes[uid].fqn) for uid in remaining),
+                     "--indirect-selection", "empty"]
     yield dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(["build", *common, *selection])
 
 

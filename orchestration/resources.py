@@ -37,6 +37,7 @@ class KppWarehouse(ConfigurableResource):
                                      "(docs/uses.md). " + _UNSET)
     demo: Optional[bool] = Field(default=None, description="The built-in demo key, on generated landing folders only "
                                  "(`kpp demo`). " + _UNSET)
+    full_rebuild: Optional[bool] = Field(default=None, description="Rebuild every model, reusing nothing of the period's last build (docs/orchestration.md). " + _UNSET)
     _settings: Optional[Settings] = PrivateAttr(default=None)
 
     @property
@@ -44,7 +45,8 @@ class KppWarehouse(ConfigurableResource):
         """The run's settings, read once per resource (so once per run: a job runs in one process)."""
         if self._settings is None:
             self._settings = Settings.load(self.data_root, csv_dialect=self.csv_dialect, export_dialect=self.export_dialect,
-                                           parquet=self.parquet, agreement=self.agreement, demo=self.demo)
+                                           parquet=self.parquet, agreement=self.agreement, demo=self.demo,
+                                           full_rebuild=self.full_rebuild)
         return self._settings
 
     @property

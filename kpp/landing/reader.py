@@ -18,6 +18,7 @@ import re
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -27,6 +28,7 @@ import duckdb
 from kpp.landing.contract import TABLES, Column, Table
 from kpp.landing.pseudonym import PseudonymKey, flag_sql, normalised_sql, pseudonym_sql
 from kpp.publish import quote_ident
+from kpp.rebuild import STATE_SCHEMA, loader_version
 
 LANDING_SCHEMA = "landing"
 
@@ -85,6 +87,7 @@ class FileReport:
     decimal_mark: str
     encoding: str
     rows_read: int
+    kept: bool = False  # unchanged since the period's last load: its rows were kept, not read again
 
 
 @dataclass(frozen=True)
@@ -620,15 +623,28 @@ def load_partition(
     key: PseudonymKey,
     csv_dialect: str = "auto",
     progress: Callable[[str], None] = lambda _msg: None,
+    keep_unchanged: bool = True,
 ) -> list[FileReport]:
-    """Load all eight files (and the optional ones delivered) in one transaction: a failing file leaves the previous load intact."""
+    """Load all eight files (and the optional ones delivered) in one transaction: a failing file leaves the previous load intact.
+
+    A file whose SHA-256 equals the one its last load of the period recorded, loaded with the same
+    pseudonym key and loader version, is not read again: its rows are kept (`keep_unchanged`).
+    """
     if not landing_dir.is_dir():
         raise InputError(f"No landing folder {landing_dir}: put the partition's eight files there (spec §1).")
     reports = []
+    version = loader_version(csv_dialect)
     con.execute("begin transaction")
     try:
+        unchanged = _unchanged_files(con, landing_dir, partition_key, key.fingerprint, version) if keep_unchanged else {}
         with spill_folder(con) as spill:
             for table in TABLES.values():
+                if table.name in unchanged:
+                    report = unchanged[table.name]
+                    progress(f"kept {report.file_name}: unchanged since its last load ({report.rows_read} rows, "
+                             f"sha256 {report.sha256[:12]}…)")
+                    reports.append(report)
+                    continue
                 report = load_table(con, landing_dir, partition_key, table, key, csv_dialect, spill)
                 if report is None:
                     progress(f"no {table.name}.csv (optional): not delivered")
@@ -636,7 +652,8 @@ def load_partition(
                 progress(f"loaded {report.file_name}: {report.rows_read} rows ({report.file_format}, sha256 {report.sha256[:12]}…)")
                 reports.append(report)
         _check_contact_hospitals(con, partition_key, reports)
-        _record_files(con, partition_key, reports, key.fingerprint)
+        _record_files(con, partition_key, reports, key.fingerprint, set(unchanged))
+        _record_loads(con, landing_dir, partition_key, reports, key.fingerprint, version)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -667,8 +684,46 @@ def spill_folder(con: duckdb.DuckDBPyConnection):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _record_files(con, partition_key: str, reports: list[FileReport], key_fingerprint: str) -> None:
-    """One row per file; key_fingerprint names the pseudonym key (published with the period's results)."""
+def _unchanged_files(con, landing_dir: Path, partition_key: str, key_fingerprint: str, version: str) -> dict[str, FileReport]:
+    """The files of the delivery that are byte for byte what the period's last load read, with the same
+    key and loader: their landing rows are what loading them again would write."""
+    if not con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = 'loaded_files'",
+                       [STATE_SCHEMA]).fetchone()[0]:
+        return {}
+    landing_tables = {name for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [LANDING_SCHEMA]).fetchall()}
+    recorded = con.execute(
+        f"select f.table_name, f.file_name, f.sha256, f.file_format, f.separator, f.decimal_mark, f.encoding, f.rows_read, "
+        f"l.file_size from {STATE_SCHEMA}.loaded_files as l join {LANDING_SCHEMA}.input_files as f using (partition_key, table_name, sha256) "
+        "where l.partition_key = ? and l.key_fingerprint = ? and l.loader_version = ?",
+        [partition_key, key_fingerprint, version]).fetchall()
+    candidates = {}
+    for table_name, file_name, *rest, size in recorded:
+        path = landing_dir / file_name
+        found = find_file(landing_dir, table_name, optional=True) if table_name in TABLES else None
+        if found == path and table_name in landing_tables and path.stat().st_size == size:
+            candidates[table_name] = (path, FileReport(table_name, file_name, *rest, kept=True))
+    # hashing releases the GIL: the large files in parallel
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        hashes = dict(zip(candidates, pool.map(lambda c: _sha256(c[0])[0], candidates.values())))
+    return {t: report for t, (_, report) in candidates.items() if hashes[t] == report.sha256}
+
+
+def _record_loads(con, landing_dir: Path, partition_key: str, reports: list[FileReport], key_fingerprint: str, version: str) -> None:
+    """What `_unchanged_files` compares with next time: each file's size, key and loader version."""
+    con.execute(f"create schema if not exists {STATE_SCHEMA}")
+    con.execute(f"create table if not exists {STATE_SCHEMA}.loaded_files (partition_key varchar, table_name varchar, "
+                "sha256 varchar, file_size bigint, key_fingerprint varchar, loader_version varchar)")
+    con.execute(f"delete from {STATE_SCHEMA}.loaded_files where partition_key = ?", [partition_key])
+    for r in reports:
+        con.execute(f"insert into {STATE_SCHEMA}.loaded_files values (?, ?, ?, ?, ?, ?)",
+                    [partition_key, r.table_name, r.sha256, (landing_dir / r.file_name).stat().st_size, key_fingerprint, version])
+
+
+def _record_files(con, partition_key: str, reports: list[FileReport], key_fingerprint: str, kept: set[str] = frozenset()) -> None:
+    """One row per file; key_fingerprint names the pseudonym key (published with the period's results).
+
+    A kept file (`kept`: its table names) keeps its row, with the time it was loaded."""
     con.execute(
         f"create table if not exists {LANDING_SCHEMA}.input_files (partition_key varchar, table_name varchar, "
         "file_name varchar, sha256 varchar, file_format varchar, separator varchar, decimal_mark varchar, "
@@ -676,8 +731,12 @@ def _record_files(con, partition_key: str, reports: list[FileReport], key_finger
     )
     # a warehouse from before the fingerprint: its earlier loads keep NULL there
     con.execute(f"alter table {LANDING_SCHEMA}.input_files add column if not exists key_fingerprint varchar")
-    con.execute(f"delete from {LANDING_SCHEMA}.input_files where partition_key = ?", [partition_key])
+    con.execute(f"delete from {LANDING_SCHEMA}.input_files where partition_key = ? "
+                "and not list_contains(cast(? as varchar[]), table_name)",
+                [partition_key, sorted(kept)])
     for r in reports:
+        if r.table_name in kept:
+            continue
         d = asdict(r)
         con.execute(
             f"insert into {LANDING_SCHEMA}.input_files by name select ? as partition_key, ? as table_name, ? as file_name, "

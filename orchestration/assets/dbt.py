@@ -11,7 +11,7 @@ import time
 from functools import cache
 from typing import Any, Callable, Mapping
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Output
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -19,6 +19,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from kpp import rebuild
 from kpp.dbt_manifest import ensure_manifest
 from kpp.progress import NodeProgress, report
 from kpp.publish import quote_ident
@@ -35,7 +36,7 @@ SOURCE_ASSETS = {"published": AssetKey(["published"])}
 # dbt tests that are Dagster asset checks: the spec's identities. The other tests (keys,
 # not-null, accepted values) run in the same `dbt build` and fail the step, but are no
 # checks of their own: their ~1 150 check events per run cost the demo run ≈ 9 s (docs/benchmarks.md).
-GATE_TESTS = ("all_checks_passed", "sums_to")
+GATE_TESTS = rebuild.GATE_TESTS
 # who answers for the models (shown as the asset's owner in the UI)
 OWNER = "team:kpp"
 
@@ -111,17 +112,19 @@ def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator,
         pool="duckdb",
     )
     def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KppWarehouse):
+        plan, skip = None, None
         if step.is_partitioned:
             period = period_for_key(context.partition_key)
             report(context, f"{step.name}: dbt build for {period.key} ({period.kind}, {period.start} .. {period.end} exclusive)")
             # One target folder per period of the data root (two data roots never share compiled SQL or logs)
             dbt_vars, target_path = period.dbt_vars, warehouse.root.dbt_target_dir(period.key)
+            plan, skip = _rebuild_plan(context, warehouse)
         else:
             report(context, f"{step.name}: dbt build over the published periods")
             dbt_vars, target_path = run_vars(warehouse), warehouse.root.dbt_target_dir(step.name)
         with NodeProgress(context, step.name) as progress:
             build = dbt_build(context, dbt, translator, dbt_vars, target_path=target_path,
-                              environment=warehouse.settings.dbt_environment(), progress=progress)
+                              environment=warehouse.settings.dbt_environment(), progress=progress, skip=skip)
         # in dbt's order: a model's materialisation before its tests
         events = [
             event
@@ -131,13 +134,72 @@ def kpp_dbt_assets(step: Step, translator: KppDbtTranslator = translator,
                 manifest=build.manifest, dagster_dbt_translator=translator, context=context,
                 target_path=build.target_path, project=dbt_project)
         ]
-        yield from _with_column_metadata(context, step.name, build, warehouse, events)
+        events = _with_column_metadata(context, step.name, build, warehouse, events)
+        if plan is not None and not plan.is_full:
+            # Dagster takes a step's materialisations in dependency order: the kept ones among the built ones
+            events = _in_dependency_order(context, build.manifest, [*_kept_outputs(context, step.name, plan, build), *events])
+        yield from events
         failure = build.error()
         if failure is not None:  # after what dbt built is recorded
             raise failure
         report(context, f"{step.name}: done")
 
     return _models
+
+
+def dbt_manifest() -> dict:
+    """manifest.json as the definitions read it (parsed once per process)."""
+    return _manifest()
+
+
+def _rebuild_plan(context, warehouse: KppWarehouse):
+    """This run's plan for the period (its landing step decided it) and, for a re-run, what to keep."""
+    with warehouse.connect(read_only=True) as con:
+        plan = rebuild.plan_of(con, context.partition_key, context.run.run_id)
+        existing = rebuild.existing_tables(con)
+    if plan.is_full:
+        return plan, None
+    manifest = _manifest()
+    tainted = rebuild.tainted_nodes(manifest, plan.changed)
+    return plan, lambda selected: rebuild.nodes_to_skip(manifest, selected, tainted, existing)
+
+
+def _kept_outputs(context, step: str, plan: rebuild.Plan, build):
+    """The kept models as materialisations of this run (what they hold is the published build's), and the decision."""
+    manifest = build.manifest
+    kept = sorted(uid for uid in build.skipped if uid.startswith("model."))
+    tests = len([uid for uid in build.skipped if not uid.startswith("model.")])
+    if not kept and not tests:
+        report(context, f"{step}: every model reads {', '.join(plan.changed)}: rebuilt")
+        return
+    for uid in kept:
+        inputs = ", ".join(rebuild.landing_inputs(manifest, uid)) or "no landing table"
+        name = manifest["nodes"][uid]["name"]
+        report(context, f"{step}: reused {name} of run {plan.base_run_id}: its inputs ({inputs}) unchanged")
+        key = translator.get_asset_spec(manifest, uid, dbt_project).key
+        if key in context.selected_asset_keys:
+            yield Output(value=None, output_name=context.assets_def.get_output_name_for_asset_key(key), metadata={
+                "kpp/rebuild": f"reused from run {plan.base_run_id}: its inputs ({inputs}) are unchanged; "
+                               f"changed: {', '.join(plan.changed) or 'nothing'}",
+                "kpp/reused_from_run": plan.base_run_id,
+            })
+    report(context, f"{step}: {len(kept)} model(s) reused, {tests} test(s) and unit test(s) of unchanged nodes not run "
+                    f"(changed: {', '.join(plan.changed) or 'nothing'})")
+
+
+def _in_dependency_order(context, manifest: Mapping[str, Any], events: list) -> list:
+    """The events sorted (stably) by their asset's place in the dbt graph: a model after the models it reads."""
+    rank: dict[AssetKey, int] = {}
+    for uid in rebuild.topological_order(manifest):
+        if uid.startswith(("model.", "seed.")):
+            rank[translator.get_asset_spec(manifest, uid, dbt_project).key] = len(rank)
+
+    def key_of(event) -> AssetKey | None:
+        if isinstance(event, Output):
+            return context.assets_def.keys_by_output_name.get(event.output_name)
+        return getattr(event, "asset_key", None)
+
+    return sorted(events, key=lambda event: rank.get(key_of(event), -1))
 
 
 def _is_quiet_test(manifest: Mapping[str, Any], dbt_event) -> bool:

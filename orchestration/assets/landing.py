@@ -8,12 +8,14 @@ from dagster import (
     multi_asset,
 )
 
+from kpp import rebuild
 from kpp.landing.contract import TABLES
 from kpp.landing.pseudonym import demo_key_allowed, resolve_key
 from kpp.landing.reader import LANDING_SCHEMA, ensure_drg_weights_table, load_partition
 from kpp.progress import report
 from kpp.steps import group_of
-from orchestration.partitions import period_partitions
+from orchestration.assets.dbt import dbt_manifest
+from orchestration.partitions import period_for_key, period_partitions
 from orchestration.resources import KppWarehouse
 
 _DESCRIPTIONS = {
@@ -54,6 +56,11 @@ def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
         )
         override = root.drg_weight_override(partition_key)
         _load_drg_weights(con, partition_key, override)
+        # what the steps of this run rebuild (kpp/rebuild.py): recorded before any of them starts
+        code = rebuild.code_fingerprint(dbt_manifest(), period_for_key(partition_key).dbt_vars, key.fingerprint, settings.csv_dialect)
+        plan = rebuild.decide(con, partition_key, context.run.run_id, code,
+                              rebuild.period_inputs(con, partition_key, override), settings.full_rebuild)
+    report(context, f"landing: {plan.message()}")
     for name in sorted(set(TABLES) - {r.table_name for r in reports}):  # optional files not delivered
         yield MaterializeResult(asset_key=[LANDING_SCHEMA, name], metadata={"file": "(not delivered; optional)"})
     for r in reports:
@@ -65,11 +72,14 @@ def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
                 "rows_read": MetadataValue.int(r.rows_read),
                 "format": r.file_format,
                 "dialect": f"separator {r.separator!r}, decimal {r.decimal_mark!r}, {r.encoding}" if r.file_format == "csv" else "parquet",
+                "loaded": "kept: unchanged since the last load" if r.kept else "read",
             },
         )
     yield MaterializeResult(
         asset_key=[LANDING_SCHEMA, "input_files"],
-        metadata={"input_sha256": MetadataValue.json({r.file_name: r.sha256 for r in reports})},
+        metadata={"input_sha256": MetadataValue.json({r.file_name: r.sha256 for r in reports}),
+                  "kept_files": MetadataValue.json(sorted(r.file_name for r in reports if r.kept)),
+                  "rebuild": plan.message()},
     )
     yield MaterializeResult(
         asset_key=[LANDING_SCHEMA, "drg_weights"],
