@@ -30,19 +30,6 @@ EXAMPLE_KEY = "kpp-example-key-0123456789abcdef0123456789abcdef"
 TEST_KEY = PseudonymKey(EXAMPLE_KEY.encode(), "tests")
 
 
-# The README's test command runs on both cores (pyproject's addopts: -n 2 --dist loadgroup). A worker
-# builds a session fixture for itself: the tests of one built fixture go to one worker, the others
-# file by file (a module's fixtures are built once).
-_SHARED_FIXTURES = ("example_run", "handmade_db")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        shared = [name for name in _SHARED_FIXTURES if name in item.fixturenames]
-        item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
-
-
 def dbt_build(
     db_path: Path, partition_key: str, extra_vars: dict | None = None, select: str | None = None, command: str = "build"
 ) -> subprocess.CompletedProcess:
