@@ -15,6 +15,8 @@ import contextlib
 import duckdb
 
 PUBLISHED = "published"
+# which run the period's published results come from: written here, beside the copies of the marts
+PUBLICATIONS = f"{PUBLISHED}.publications"
 
 
 def quote_ident(name: str) -> str:
@@ -22,28 +24,15 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# Published with the marts: the input files (name, SHA-256, rows) the results were computed from.
-INPUT_FILES = ("landing", "input_files")
-
-
 def failed_gates(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple]:
     """The period's failed reconciliation checks of severity error in the latest build: (check, expected, actual, detail)."""
+    from kpp.marts import KPP_RUN
+
     return con.execute(
-        'select "check", expected, actual, detail from marts.reconciliation '
+        f'select "check", expected, actual, detail from {KPP_RUN.relation("reconciliation")} '
         "where partition_key = ? and not passed and severity = 'error' order by check_order",
         [partition_key],
     ).fetchall()
-
-
-def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The mart tables (views such as cost_trace are not copies of results)."""
-    return [
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
-        ).fetchall()
-    ]
 
 
 def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: str) -> dict[str, int]:
@@ -51,7 +40,9 @@ def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: s
 
     `published.publications` records which run the period's results come from.
     """
-    sources = [("marts", table) for table in mart_tables(con)] + [INPUT_FILES]
+    from kpp.marts import published_relations
+
+    sources = [(relation.schema, relation.table) for relation in published_relations()]
     counts = {}
     con.execute("begin transaction")
     try:
@@ -67,9 +58,9 @@ def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: s
             counts[table] = con.execute(
                 f"select count(*) from {PUBLISHED}.{table} where partition_key = ?", [partition_key]
             ).fetchone()[0]
-        con.execute(f"create table if not exists {PUBLISHED}.publications "
+        con.execute(f"create table if not exists {PUBLICATIONS} "
                     "(partition_key varchar primary key, run_id varchar, published_at timestamp)")
-        con.execute(f"insert or replace into {PUBLISHED}.publications values (?, ?, current_localtimestamp())",
+        con.execute(f"insert or replace into {PUBLICATIONS} values (?, ?, current_localtimestamp())",
                     [partition_key, run_id])
         con.execute("commit")
     except BaseException:
