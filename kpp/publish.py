@@ -11,6 +11,7 @@ back an unfinished transaction when the file is next opened).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 
 import duckdb
 
@@ -35,14 +36,17 @@ def failed_gates(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tup
     ).fetchall()
 
 
-def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: str) -> dict[str, int]:
+def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: str,
+                   sources: Sequence[tuple[str, str]] | None = None) -> dict[str, int]:
     """Replace the period's published rows with the marts' rows; returns rows published per table.
 
-    `published.publications` records which run the period's results come from.
+    `sources`: the (schema, table) copied, by default the mart tables and the input files of the
+    dbt manifest (kpp/marts.py). `published.publications` records which run the period's results come from.
     """
-    from kpp.marts import published_relations
+    if sources is None:
+        from kpp.marts import published_relations
 
-    sources = [(relation.schema, relation.table) for relation in published_relations()]
+        sources = [(relation.schema, relation.table) for relation in published_relations()]
     counts = {}
     con.execute("begin transaction")
     try:
