@@ -12,7 +12,14 @@ import pytest
 
 from kpp.dbt_manifest import ensure_manifest
 from kpp.exports import EXPORTS
-from kpp.marts import KPP_EXPLAIN, PERIOD_EXPORTS, USES_EXPORTS, Exposure, UndeclaredRead, published_relations
+from kpp.marts import (
+    KPP_EXPLAIN,
+    PERIOD_EXPORTS,
+    USES_EXPORTS,
+    Exposure,
+    UndeclaredRead,
+    published_relations,
+)
 from kpp.settings import DBT_PROJECT_DIR, REPO_ROOT
 from kpp.uses.exports import RECONCILIATION_MART
 from kpp.uses.exports import USES_EXPORTS as USES_FILES

@@ -28,7 +28,12 @@ from kpp.landing.contract import DATA_ROOT_TABLES
 from kpp.progress import report
 from kpp.steps import USES
 from kpp.uses.agreement import agreement_files, load_agreement
-from kpp.uses.exports import RECONCILIATION_MART, USES_EXPORTS, USES_SCHEMA, write_uses_exports
+from kpp.uses.exports import (
+    RECONCILIATION_MART,
+    USES_EXPORTS,
+    USES_SCHEMA,
+    write_uses_exports,
+)
 from kpp.uses.inputs import USES_INPUTS_SCHEMA, load_uses_inputs
 from orchestration.assets.dbt import kpp_dbt_assets
 from orchestration.assets.published import published
