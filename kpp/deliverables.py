@@ -2,7 +2,8 @@
 
 All three read the period's published results (schema `published`), the same rows the CSVs
 are written from; names beside codes come from the marts `cost_centers` and `services`, labels
-of cost types and service groups from the national seeds. docs/deliverables.md describes them.
+of cost types and service groups from the national seeds: the relations of the dbt exposure
+`period_workbook_and_report` (kpp/marts.py). docs/deliverables.md describes them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import duckdb
 
+from kpp.marts import PERIOD_WORKBOOK_AND_REPORT as READS
 from kpp.periods import period_for_key
-from kpp.publish import PUBLISHED, quote_ident
+from kpp.publish import quote_ident
 from kpp.settings import DataRoot
 from kpp.workbook import (
     BOOL,
@@ -31,7 +33,7 @@ from kpp.workbook import (
     write_workbook,
 )
 
-P = PUBLISHED
+P = READS.published
 _UNIT_KINDS = {"kr": SEK, "st": INT, "andel": SHARE}
 # a listing (the cost list, the unmatched items) goes into the workbook when it fits a sheet below its header
 MAX_LISTED = MAX_ROWS - 1
@@ -78,7 +80,6 @@ RECONCILIATION_COLUMNS = (
     Column("expected", "Förväntat", SEK), Column("actual", "Utfall", SEK), Column("difference", "Differens", SEK),
     Column("passed", "Godkänd", BOOL), Column("detail", "Detalj", width=60),
 )
-RECONCILIATION_SQL = f'select * from {P}.reconciliation where partition_key = ? order by check_order'
 
 
 def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summary: dict, max_rows: int = MAX_LISTED) -> list[Sheet]:
@@ -86,27 +87,28 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
     list, the unmatched items) is a note pointing to its CSV instead."""
     period = period_for_key(partition_key)
     k = [partition_key]
-    names = f"{P}.cost_centers"
+    names = P("cost_centers")
+    reconciliation_sql = f"select * from {P('reconciliation')} where partition_key = ? order by check_order"
     sammanfattning = Sheet("Sammanfattning", notes=(
         f"KPP {partition_key} ({period.kind}, {period.start} – {period.end} exklusive)",
         f"Publicerade resultat från körning {run_summary.get('published_by_run')}. Belopp i kronor (SEK).",
     ), tables=(
         Table((Column("label", "Nyckeltal", width=44), Column("value", "Värde", MIXED), Column("unit", "Enhet")),
               [(label, (value, _UNIT_KINDS[unit]), unit) for label, value, unit in headline_rows(run_summary)], "Nyckeltal"),
-        _table(con, RECONCILIATION_COLUMNS, RECONCILIATION_SQL, k, "Avstämning"),
+        _table(con, RECONCILIATION_COLUMNS, reconciliation_sql, k, "Avstämning"),
         _table(con, (Column("file_name", "Fil", width=24), Column("table_name", "Tabell"), Column("rows_read", "Rader", INT),
                      Column("sha256", "SHA-256", width=66)),
-               f"select * from {P}.input_files where partition_key = ? order by table_name", k, "Indatafiler"),
+               f"select * from {P('input_files')} where partition_key = ? order by table_name", k, "Indatafiler"),
     ))
     per_clinic = f"""
         with contacts as (
             select hospital, clinic, care_type, count(*) as n_contacts, sum(total_cost) as total_cost,
                    count(*) filter (where is_outlier) as n_outliers,
                    coalesce(sum(total_cost) filter (where is_outlier), 0) as outlier_cost
-            from {P}.cost_list where partition_key = ? group by all
+            from {P('cost_list')} where partition_key = ? group by all
         )
         select c.*, p.inlier_cost, p.drg_points, p.cost_per_point
-        from contacts c left join {P}.cost_per_drg_point p
+        from contacts c left join {P('cost_per_drg_point')} p
             on p.partition_key = ? and p.hospital = c.hospital and p.clinic = c.clinic and p.care_type = c.care_type
         order by c.hospital, c.clinic, c.care_type"""
     return [
@@ -125,11 +127,11 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("weighted_volume", "Viktad volym", DECIMAL), Column("unit_cost", "Styckkostnad", SEK),
             Column("pool", "Kostnadspool", SEK)), f"""
             select u.*, c.cost_center_name, s.service_name, g.label_sv as service_group_label
-            from {P}.unit_costs u
+            from {P('unit_costs')} u
             left join {names} c on c.partition_key = u.partition_key and c.cost_center = u.cost_center
-            left join {P}.services s on s.partition_key = u.partition_key and s.cost_center = u.cost_center
+            left join {P('services')} s on s.partition_key = u.partition_key and s.cost_center = u.cost_center
                 and s.service_code = u.service_code
-            left join national.service_groups g on g.service_group = u.service_group
+            left join {READS.relation('service_groups')} g on g.service_group = u.service_group
             where u.partition_key = ? order by u.cost_center, u.service_code""", k),)),
         Sheet("Kostnadspooler", (_table(con, (
             Column("cost_center", "Kostnadsställe"), Column("cost_center_name", "Kostnadsställets namn", width=36),
@@ -138,16 +140,16 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("pool", "Kostnadspool", SEK), Column("parked_cost", "Särkostnader (parkerade)", SEK),
             Column("weighted_volume", "Viktad volym", DECIMAL), Column("unabsorbed", "Ej absorberat", SEK)), f"""
             select p.*, c.cost_center_name, c.hospital, c.clinic, c.role
-            from {P}.cost_pools p
+            from {P('cost_pools')} p
             left join {names} c on c.partition_key = p.partition_key and c.cost_center = p.cost_center
             where p.partition_key = ? order by p.cost_center""", k),)),
-        Sheet("Avstämning", (_table(con, RECONCILIATION_COLUMNS, RECONCILIATION_SQL, k),)),
+        Sheet("Avstämning", (_table(con, RECONCILIATION_COLUMNS, reconciliation_sql, k),)),
         Sheet("Ytterfall och DRG-vikter", (_table(con, (
             Column("drg", "DRG"), Column("care_type", "Vårdtyp"), Column("n_contacts", "Vårdkontakter", INT),
             Column("n_inliers", "Innerfall", INT), Column("n_outliers", "Ytterfall", INT),
             Column("outlier_threshold", "Trimpunkt", SEK), Column("mean_inlier_cost", "Medelkostnad innerfall", SEK),
             Column("retro_weight", "Retrospektiv vikt", DECIMAL), Column("national_weight", "Nationell vikt", DECIMAL)),
-            f"select * from {P}.drg_weights where partition_key = ? order by drg, care_type", k),)),
+            f"select * from {P('drg_weights')} where partition_key = ? order by drg, care_type", k),)),
         _listing("Omatchat", "Listan över omatchade kostnader", "unmatched", run_summary["rows"]["unmatched.csv"], max_rows,
                  lambda: _table(con, (
             Column("source", "Källa"), Column("id", "Id"), Column("cost_center", "Kostnadsställe"),
@@ -155,7 +157,7 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("quantity", "Antal", DECIMAL), Column("event_ts", "Tidpunkt", TIMESTAMP),
             Column("amount", "Belopp", SEK), Column("reason", "Orsak", width=22),
             Column("in_reconciliation", "I avstämningen", BOOL)), f"""
-            select u.*, c.cost_center_name from {P}.unmatched u
+            select u.*, c.cost_center_name from {P('unmatched')} u
             left join {names} c on c.partition_key = u.partition_key and c.cost_center = u.cost_center
             where u.partition_key = ? order by u.source, u.id""", k)),
         _listing("Kostnadslista", "Kostnadslistan", "cost_list", run_summary["contacts_costed"], max_rows,
@@ -169,7 +171,7 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("specific_cost", "Varav särkostnader", SEK), Column("is_outlier", "Ytterfall", BOOL),
             Column("is_inlier", "Innerfall", BOOL), Column("outlier_threshold", "Trimpunkt", SEK),
             Column("drg_points", "DRG-poäng", DECIMAL), Column("spans_period_boundary", "Över periodgräns", BOOL)), f"""
-            select l.*, c.cost_center_name from {P}.cost_list l
+            select l.*, c.cost_center_name from {P('cost_list')} l
             left join {names} c on c.partition_key = l.partition_key and c.cost_center = l.cost_center
             where l.partition_key = ? order by l.contact_id""", k)),
     ]

@@ -1,30 +1,25 @@
 """`kpp explain CONTACT_ID --partition P`: the cost trace of one vårdkontakt (spec §3).
 
-Walks from the contact in the kostnadslista to its cost items (events ×
-styckkostnad, särkostnader × omräkningsfaktor), the kostnadspool each unit cost
-comes from and its kostnadsslag, the overhead sources of the indirect part
-(step-down), and on demand down to the ledger rows (huvudbok, month × cost
-centre × account) with the contact's part of each. Every level sums to the
-contact's total_cost; the first level is the dbt model ``marts.cost_trace``.
-
-Attribution to ledger rows is proportional, which is what the method does: a
-pool's kostnadsslag is the sum of its centre's ledger rows of that type; an
-overhead centre distributes, per kostnadsslag, its own rows plus what it
-received from earlier centres, so a contact's part of it splits the same way,
-back through the step-down order to the centres that booked the cost.
+Reads and formats the trace dbt computes, one contact at a time: the contact in the
+kostnadslista, its cost items (events × styckkostnad, särkostnader × omräkningsfaktor)
+with the kostnadspool each unit cost comes from and its kostnadsslag
+(``marts.cost_trace``), the overhead sources of the indirect part
+(``marts.cost_trace_overhead``), and on demand the ledger rows (huvudbok, month × cost
+centre × account) with the contact's part of each (``marts.cost_trace_ledger``). Every
+level sums to the contact's total_cost. The relations are the dbt exposure
+``kpp_explain``'s (kpp/marts.py).
 """
 
 from __future__ import annotations
 
-import graphlib
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import duckdb
 
+from kpp.marts import KPP_EXPLAIN
 from kpp.periods import period_for_key
-from kpp.publish import PUBLISHED
 from kpp.settings import DataRoot
 
 TOLERANCE_SEK = 0.005
@@ -49,7 +44,7 @@ class Explanation:
     partition_key: str
     contact: dict
     trace: list[dict]  # rows of marts.cost_trace
-    overhead: list[dict]  # receiver × source: the contact's indirect cost by overhead source
+    overhead: list[dict]  # rows of marts.cost_trace_overhead: the indirect cost by overhead source
     centre_names: dict[str, str]
     ledger: list[LedgerPart] = field(default_factory=list)
     published_total: float | None = None  # the contact in published.cost_list (the exports), if published
@@ -74,130 +69,40 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
 
 
 def explain(con: duckdb.DuckDBPyConnection, partition_key: str, contact_id: str, ledger: bool = False) -> Explanation:
-    contacts = _rows(con, "select * from marts.cost_list where partition_key = ? and contact_id = ?", [partition_key, contact_id])
+    key = [partition_key, contact_id]
+    contacts = _rows(con, f"select * from {KPP_EXPLAIN.relation('cost_list')} where partition_key = ? and contact_id = ?", key)
     if not contacts:
         raise ExplainError(
             f"Contact {contact_id} is not in the cost list of {partition_key}: it has no matched cost in the period, "
             "or the period has not been run (kpp run PARTITION)."
         )
-    trace = _rows(
-        con,
-        "select * from marts.cost_trace where partition_key = ? and contact_id = ? "
-        "order by source, cost_center, code, amount desc",
-        [partition_key, contact_id],
-    )
-    # the contact's indirect cost per receiving centre, split over the sources that flowed into it
-    overhead = _rows(
-        con,
-        """
-        with contact_indirect as (
-            select cost_center, sum(amount) as indirect
-            from marts.cost_trace
-            where partition_key = ? and contact_id = ? and cost_type = 'indirect'
-            group by cost_center
-        ),
-        inflows as (
-            select receiver_cost_center, source_cost_center, any_value(allocation_key) as allocation_key, sum(amount) as flow
-            from intermediate.int_overhead_stepped_down
-            where partition_key = ? and receiver_cost_center in (select cost_center from contact_indirect)
-            group by all
-        )
-        select
-            f.receiver_cost_center as cost_center, f.source_cost_center as source, f.allocation_key,
-            f.flow / sum(f.flow) over (partition by f.receiver_cost_center) as share,
-            c.indirect * f.flow / sum(f.flow) over (partition by f.receiver_cost_center) as amount
-        from inflows as f
-        inner join contact_indirect as c on c.cost_center = f.receiver_cost_center
-        order by cost_center, amount desc
-        """,
-        [partition_key, contact_id, partition_key],
-    )
-    names = dict(con.execute("select cost_center, name from landing.cost_centers where partition_key = ?", [partition_key]).fetchall())
+    trace = _rows(con, f"select * from {KPP_EXPLAIN.relation('cost_trace')} where partition_key = ? and contact_id = ? "
+                       "order by source, cost_center, code, amount desc", key)
+    overhead = _rows(con, f"select * from {KPP_EXPLAIN.relation('cost_trace_overhead')} "
+                          "where partition_key = ? and contact_id = ? order by cost_center, amount desc", key)
+    names = dict(con.execute(f"select cost_center, cost_center_name from {KPP_EXPLAIN.relation('cost_centers')} "
+                             "where partition_key = ?", [partition_key]).fetchall())
     result = Explanation(partition_key, contacts[0], trace, overhead, names,
                          published_total=_published_total(con, partition_key, contact_id))
     if ledger:
-        result.ledger = _ledger_parts(con, partition_key, trace, overhead)
+        result.ledger = [
+            LedgerPart(str(month)[:7], centre, account, cost_type, ledger_amount, amount)
+            for month, centre, account, cost_type, ledger_amount, amount in con.execute(
+                f"select ledger_month, cost_center, account, cost_type, ledger_amount, amount "
+                f"from {KPP_EXPLAIN.relation('cost_trace_ledger')} where partition_key = ? and contact_id = ? "
+                "order by abs(amount) desc, ledger_month, cost_center, account", key).fetchall()
+        ]
     return result
 
 
 def _published_total(con: duckdb.DuckDBPyConnection, partition_key: str, contact_id: str) -> float | None:
-    if not con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = 'cost_list'",
-                       [PUBLISHED]).fetchone()[0]:
+    published = KPP_EXPLAIN.published("cost_list")
+    if not con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                       [published.schema, published.table]).fetchone()[0]:
         return None
-    row = con.execute(f"select total_cost from {PUBLISHED}.cost_list where partition_key = ? and contact_id = ?",
+    row = con.execute(f"select total_cost from {published} where partition_key = ? and contact_id = ?",
                       [partition_key, contact_id]).fetchone()
     return float(row[0]) if row else None
-
-
-def _ledger_parts(con, partition_key: str, trace: list[dict], overhead: list[dict]) -> list[LedgerPart]:
-    direct: dict[tuple[str, str], float] = defaultdict(float)  # (centre, cost type) -> contact's amount
-    specific: dict[tuple[str, str], float] = defaultdict(float)  # (centre, account)
-    for r in trace:
-        if r["source"] == "specific_cost":
-            specific[(r["cost_center"], r["code"])] += r["amount"]
-        elif r["cost_type"] != "indirect":
-            direct[(r["cost_center"], r["cost_type"])] += r["amount"]
-
-    flows = con.execute(
-        "select source_cost_center, receiver_cost_center, cost_type, amount from intermediate.int_overhead_stepped_down "
-        "where partition_key = ? and (receiver_role = 'overhead' or receiver_cost_center in (select unnest(?)))",
-        [partition_key, sorted({o["cost_center"] for o in overhead})],
-    ).fetchall()
-    inflow: dict[str, float] = defaultdict(float)
-    distributed: dict[tuple[str, str], float] = defaultdict(float)  # (source, cost type) -> all it distributed
-    receivers_of: dict[str, set[str]] = defaultdict(set)
-    for source, receiver, cost_type, amount in flows:
-        inflow[receiver] += amount
-        receivers_of[source].add(receiver)
-    for source, cost_type, amount in con.execute(
-        "select source_cost_center, cost_type, sum(amount) from intermediate.int_overhead_stepped_down "
-        "where partition_key = ? group by all",
-        [partition_key],
-    ).fetchall():
-        distributed[(source, cost_type)] = amount
-
-    # the contact's part of each (overhead centre, cost type), from the centres its events drew on
-    from_source: dict[tuple[str, str], float] = defaultdict(float)
-    indirect: dict[str, float] = defaultdict(float)
-    for o in overhead:
-        indirect[o["cost_center"]] += o["amount"]
-    for source, receiver, cost_type, amount in flows:
-        if receiver in indirect and inflow[receiver]:
-            from_source[(source, cost_type)] += indirect[receiver] * amount / inflow[receiver]
-
-    # a centre's part is complete once every centre it gave to has passed its part back: receivers first
-    order = graphlib.TopologicalSorter({s: receivers_of[s] for s in receivers_of}).static_order()
-    received_by: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
-    for source, receiver, cost_type, amount in flows:
-        received_by[receiver].append((source, cost_type, amount))
-    for centre in order:
-        for cost_type in {t for (c, t) in list(from_source) if c == centre}:
-            part, total = from_source[(centre, cost_type)], distributed[(centre, cost_type)]
-            if not total:
-                continue
-            own = total
-            for source, t, amount in received_by[centre]:
-                if t == cost_type:
-                    from_source[(source, cost_type)] += part * amount / total
-                    own -= amount
-            direct[(centre, cost_type)] += part * own / total
-
-    ledger = con.execute(
-        "select ledger_month, cost_center, account, cost_type, is_specific, cast(amount as double) "
-        "from intermediate.int_ledger_classified "
-        "where partition_key = ? and classification = 'production' and cost_center in (select unnest(?))",
-        [partition_key, sorted({c for c, _ in direct} | {c for c, _ in specific})],
-    ).fetchall()
-    totals: dict[tuple, float] = defaultdict(float)
-    for month, centre, account, cost_type, is_specific, amount in ledger:
-        totals[(centre, account) if is_specific else (centre, cost_type)] += amount
-    parts = []
-    for month, centre, account, cost_type, is_specific, amount in ledger:
-        key = (centre, account) if is_specific else (centre, cost_type)
-        contact_amount = (specific if is_specific else direct).get(key, 0.0)
-        if contact_amount and totals[key]:
-            parts.append(LedgerPart(str(month)[:7], centre, account, cost_type, amount, contact_amount * amount / totals[key]))
-    return sorted(parts, key=lambda p: -abs(p.amount))
 
 
 def _sek(x: float | None) -> str:

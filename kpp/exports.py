@@ -20,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from kpp.publish import PUBLISHED, columns, quote_ident
+from kpp.marts import PERIOD_EXPORTS
+from kpp.publish import PUBLICATIONS, columns, quote_ident
 from kpp.settings import EXPORT_DIALECTS, Settings
 
 
@@ -110,26 +111,27 @@ def summary(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict:
     def one(sql: str):
         return con.execute(sql, [partition_key]).fetchone()[0]
 
-    checks = dict(con.execute(f'select "check", actual from {PUBLISHED}.reconciliation where partition_key = ?',
+    p = PERIOD_EXPORTS.published
+    checks = dict(con.execute(f'select "check", actual from {p("reconciliation")} where partition_key = ?',
                               [partition_key]).fetchall())
-    production = one(f"select sum(production_cost) from {PUBLISHED}.ledger_classification where partition_key = ?")
+    production = one(f"select sum(production_cost) from {p('ledger_classification')} where partition_key = ?")
     return {
         "partition": partition_key,
         "production_cost": round(float(production or 0), 2),
-        "contacts_costed": one(f"select count(*) from {PUBLISHED}.cost_list where partition_key = ?"),
-        "contacts_cost": round(float(one(f"select coalesce(sum(total_cost), 0) from {PUBLISHED}.cost_list where partition_key = ?")), 2),
-        "patients": one(f"select count(*) from {PUBLISHED}.patient_costs where partition_key = ?"),
+        "contacts_costed": one(f"select count(*) from {p('cost_list')} where partition_key = ?"),
+        "contacts_cost": round(float(one(f"select coalesce(sum(total_cost), 0) from {p('cost_list')} where partition_key = ?")), 2),
+        "patients": one(f"select count(*) from {p('patient_costs')} where partition_key = ?"),
         "unmatched_share": checks.get("unmatched_share_max"),
         "unabsorbed_share": checks.get("unabsorbed_share_max"),
         "cost_per_drg_point": one(
-            f"select sum(inlier_cost) / nullif(sum(drg_points), 0) from {PUBLISHED}.cost_per_drg_point where partition_key = ?"
+            f"select sum(inlier_cost) / nullif(sum(drg_points), 0) from {p('cost_per_drg_point')} where partition_key = ?"
         ),
-        "rejected_rows": one(f"select count(*) from {PUBLISHED}.rejects where partition_key = ?"),
-        "published_by_run": one(f"select run_id from {PUBLISHED}.publications where partition_key = ?"),
+        "rejected_rows": one(f"select count(*) from {p('rejects')} where partition_key = ?"),
+        "published_by_run": one(f"select run_id from {PUBLICATIONS} where partition_key = ?"),
         "inputs": [
             dict(zip(("file", "sha256", "rows"), row))
             for row in con.execute(
-                f"select file_name, sha256, rows_read from {PUBLISHED}.input_files where partition_key = ? order by table_name",
+                f"select file_name, sha256, rows_read from {p('input_files')} where partition_key = ? order by table_name",
                 [partition_key],
             ).fetchall()
         ],
@@ -139,10 +141,11 @@ def summary(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict:
 def _sorted_query(con: duckdb.DuckDBPyConnection, export: Export) -> tuple[str, dict[str, str]]:
     """The export's rows of one period (parameter: the partition key), sorted, in the marts'
     column order (a column a newer version added sits last in the published table); and the types."""
-    published = columns(con, PUBLISHED, export.mart)
-    types = {name: published[name] for name in columns(con, "marts", export.mart)}
+    mart, published = PERIOD_EXPORTS.relation(export.mart), PERIOD_EXPORTS.published(export.mart)
+    published_types = columns(con, published.schema, published.table)
+    types = {name: published_types[name] for name in columns(con, mart.schema, mart.table)}
     in_order = ", ".join(map(quote_ident, types))
-    return f"select {in_order} from {PUBLISHED}.{export.mart} where partition_key = ? order by {export.order_by}", types
+    return f"select {in_order} from {published} where partition_key = ? order by {export.order_by}", types
 
 
 def copy_csv(con: duckdb.DuckDBPyConnection, sql: str, params: list, types: dict[str, str], path: Path,

@@ -11,6 +11,7 @@ back an unfinished transaction when the file is next opened).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 
 import duckdb
 
@@ -18,15 +19,13 @@ from kpp.rebuild import mark_published
 from kpp.steps import STEPS
 
 PUBLISHED = "published"
+# which run the period's published results come from: written here, beside the copies of the marts
+PUBLICATIONS = f"{PUBLISHED}.publications"
 
 
 def quote_ident(name: str) -> str:
     """A schema, table or column name as a SQL identifier (identifiers cannot be bound like values)."""
     return '"' + name.replace('"', '""') + '"'
-
-
-# Published with the marts: the input files (name, SHA-256, rows) the results were computed from.
-INPUT_FILES = ("landing", "input_files")
 
 
 def failed_checks(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple]:
@@ -46,23 +45,17 @@ def failed_checks(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tu
     return sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1].endswith(":total"), r[1]))
 
 
-def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The mart tables (views such as cost_trace are not copies of results)."""
-    return [
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
-        ).fetchall()
-    ]
-
-
-def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: str) -> dict[str, int]:
+def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: str,
+                   sources: Sequence[tuple[str, str]] | None = None) -> dict[str, int]:
     """Replace the period's published rows with the marts' rows; returns rows published per table.
 
-    `published.publications` records which run the period's results come from.
+    `sources`: the (schema, table) copied, by default the mart tables and the input files of the
+    dbt manifest (kpp/marts.py). `published.publications` records which run the period's results come from.
     """
-    sources = [("marts", table) for table in mart_tables(con)] + [INPUT_FILES]
+    if sources is None:
+        from kpp.marts import published_relations
+
+        sources = [(relation.schema, relation.table) for relation in published_relations()]
     counts = {}
     con.execute("begin transaction")
     try:
@@ -78,9 +71,9 @@ def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: s
             counts[table] = con.execute(
                 f"select count(*) from {PUBLISHED}.{table} where partition_key = ?", [partition_key]
             ).fetchone()[0]
-        con.execute(f"create table if not exists {PUBLISHED}.publications "
+        con.execute(f"create table if not exists {PUBLICATIONS} "
                     "(partition_key varchar primary key, run_id varchar, published_at timestamp)")
-        con.execute(f"insert or replace into {PUBLISHED}.publications values (?, ?, current_localtimestamp())",
+        con.execute(f"insert or replace into {PUBLICATIONS} values (?, ?, current_localtimestamp())",
                     [partition_key, run_id])
         # the period's models are now this run's build of its inputs: a re-run may keep them (kpp/rebuild.py)
         mark_published(con, partition_key, run_id)

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 
 import duckdb
 
+from kpp.marts import PERIOD_WORKBOOK_AND_REPORT as READS
 from kpp.periods import period_for_key
-from kpp.publish import PUBLISHED as P
+
+P = READS.published
 
 CARE_TYPES = {"inpatient": "Slutenvård", "outpatient": "Öppenvård"}
 _STYLE = """
@@ -87,9 +89,9 @@ def _distribution_chart(con, k: str) -> str:
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     for ax, (care_type, label) in zip(axes, CARE_TYPES.items()):
-        rows = con.execute(f"select total_cost, is_outlier from {P}.cost_list where partition_key = ? and care_type = ? "
+        rows = con.execute(f"select total_cost, is_outlier from {P('cost_list')} where partition_key = ? and care_type = ? "
                            "and total_cost > 0", [k, care_type]).fetchnumpy()
-        thresholds = con.execute(f"select outlier_threshold from {P}.drg_weights where partition_key = ? and care_type = ? "
+        thresholds = con.execute(f"select outlier_threshold from {P('drg_weights')} where partition_key = ? and care_type = ? "
                                  "and outlier_threshold is not null", [k, care_type]).fetchnumpy()["outlier_threshold"]
         costs, outlier = rows["total_cost"], rows["is_outlier"].astype(bool)
         ax.set_title(f"{label}: {len(costs):,} vårdkontakter".replace(",", " "))
@@ -109,7 +111,7 @@ def _distribution_chart(con, k: str) -> str:
 
 def _cost_per_point_chart(con, k: str) -> str:
     plt = _pyplot()
-    rows = con.execute(f"select hospital || ' / ' || clinic, care_type, cost_per_point from {P}.cost_per_drg_point "
+    rows = con.execute(f"select hospital || ' / ' || clinic, care_type, cost_per_point from {P('cost_per_drg_point')} "
                        "where partition_key = ? and cost_per_point is not null order by hospital, clinic, care_type",
                        [k]).fetchall()
     units = list(dict.fromkeys(r[0] for r in rows))
@@ -129,12 +131,12 @@ def _cost_per_point_chart(con, k: str) -> str:
 def _composition_chart(con, k: str) -> str:
     plt = _pyplot()
     direct, indirect, parked = con.execute(
-        f"select sum(direct_cost), sum(indirect_cost), sum(parked_cost) from {P}.cost_pools where partition_key = ?", [k]).fetchone()
-    by_type = con.execute(f"""select coalesce(t.label_sv, b.cost_type), sum(b.amount) from {P}.cost_list_breakdown b
-        left join national.cost_types t on t.cost_type = b.cost_type where b.partition_key = ? group by all order by 2 desc""",
+        f"select sum(direct_cost), sum(indirect_cost), sum(parked_cost) from {P('cost_pools')} where partition_key = ?", [k]).fetchone()
+    by_type = con.execute(f"""select coalesce(t.label_sv, b.cost_type), sum(b.amount) from {P('cost_list_breakdown')} b
+        left join {READS.relation('cost_types')} t on t.cost_type = b.cost_type where b.partition_key = ? group by all order by 2 desc""",
                           [k]).fetchall()
-    by_group = con.execute(f"""select coalesce(g.label_sv, b.service_group), sum(b.amount) from {P}.cost_list_breakdown b
-        left join national.service_groups g on g.service_group = b.service_group where b.partition_key = ?
+    by_group = con.execute(f"""select coalesce(g.label_sv, b.service_group), sum(b.amount) from {P('cost_list_breakdown')} b
+        left join {READS.relation('service_groups')} g on g.service_group = b.service_group where b.partition_key = ?
         group by all order by 2 desc""", [k]).fetchall()
     panels = [("Direkt och indirekt (kostnadspooler)",
                [("direkt", direct or 0), ("indirekt (overhead)", indirect or 0), ("särkostnader", parked or 0)]),
@@ -151,7 +153,7 @@ def _composition_chart(con, k: str) -> str:
 
 def _unmatched_chart(con, k: str) -> str:
     plt = _pyplot()
-    rows = con.execute(f"select reason, source, sum(amount) from {P}.unmatched where partition_key = ? group by all "
+    rows = con.execute(f"select reason, source, sum(amount) from {P('unmatched')} where partition_key = ? group by all "
                        "order by reason, source", [k]).fetchall()
     fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(rows), 2) + 1))
     ax.barh([f"{r[0]} ({r[1]})" for r in rows], [float(r[2] or 0) for r in rows], color="#e45756")
@@ -170,7 +172,7 @@ def period_report(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
     headline = [(label, sek(value) if unit == "kr" else _number(value, 4 if unit == "andel" else 0), unit)
                 for label, value, unit in headline_rows(run_summary)]
     checks = con.execute(f'select "check", step, severity, expected, actual, difference, passed, detail '
-                         f"from {P}.reconciliation where partition_key = ? order by check_order", [k]).fetchall()
+                         f"from {P('reconciliation')} where partition_key = ? order by check_order", [k]).fetchall()
     reconciliation = [(c, s, sev, _number(e, 2), _number(a, 2), _number(d, 2), "ja" if ok else "NEJ", detail or "")
                       for c, s, sev, e, a, d, ok, detail in checks]
     charts = [

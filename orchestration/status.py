@@ -215,7 +215,7 @@ def key_lines(root: DataRoot, keys: list[str]) -> list[str]:
     """Whether each period's published pseudonyms are comparable with the previous year's: same key fingerprint."""
     import duckdb
 
-    from kpp.publish import PUBLISHED
+    from kpp.marts import KPP_STATUS
 
     path = root.duckdb_path
     fingerprints: dict[str, set[str]] = {}
@@ -223,7 +223,7 @@ def key_lines(root: DataRoot, keys: list[str]) -> list[str]:
         try:
             with duckdb.connect(str(path), read_only=True) as con:
                 fingerprints_rows = con.execute(
-                    f"select partition_key, list(distinct key_fingerprint) from {PUBLISHED}.input_files group by 1"
+                    f"select partition_key, list(distinct key_fingerprint) from {KPP_STATUS.published('input_files')} group by 1"
                 ).fetchall()
             fingerprints = {k: {f for f in fs if f} for k, fs in fingerprints_rows}
         except duckdb.IOException:

@@ -17,17 +17,19 @@ openpyxl = pytest.importorskip("openpyxl")
 SHEETS = ["Sammanfattning", "Kostnad per klinik", "Styckkostnader", "Kostnadspooler", "Avstämning",
           "Ytterfall och DRG-vikter", "Omatchat", "Kostnadslista"]
 HYPERLINK = '=HYPERLINK("x")'
+TOY = "cost_list"
 
 
 @pytest.fixture
 def tiny(tmp_path) -> duckdb.DuckDBPyConnection:
-    """A mart `t` and its published copy: formula-like text, negative amounts, a tiny negative, booleans."""
+    """A toy mart and its published copy (named as an exported mart, kpp/marts.py; the columns are the
+    test's): formula-like text, negative amounts, a tiny negative, booleans."""
     con = duckdb.connect(str(tmp_path / "kpp.duckdb"))
     for schema in ("marts", "published"):
         con.execute(f"create schema {schema}")
-        con.execute(f"create table {schema}.t (partition_key varchar, id varchar, name varchar, amount double, "
+        con.execute(f"create table {schema}.{TOY} (partition_key varchar, id varchar, name varchar, amount double, "
                     "share decimal(18, 9), ok boolean, n bigint)")
-    con.execute("""insert into published.t values
+    con.execute(f"""insert into published.{TOY} values
         ('P', 'a', '=HYPERLINK("x")', -1.5, -0.000000001, true, -3),
         ('P', 'b', '+1', 1234.5, 0.25, false, 7),
         ('P', 'c', '-x', -0.0000001, null, null, null),
@@ -40,7 +42,7 @@ def tiny(tmp_path) -> duckdb.DuckDBPyConnection:
 
 def test_contract_csv_neutralises_text_only_and_writes_no_negative_zero(tiny, tmp_path):
     path = tmp_path / "t.csv"
-    assert write_csv(tiny, Export("t", "id"), "P", path) == 5
+    assert write_csv(tiny, Export(TOY, "id"), "P", path) == 5
     text = path.read_bytes().decode("utf-8")
     assert not text.startswith("\ufeff")
     assert list(csv.reader(io.StringIO(text))) == [
@@ -57,7 +59,7 @@ def test_swedish_csv_has_bom_semicolons_decimal_comma_and_parquet_beside(tiny, t
     folder = tmp_path / "it's a \"root\""  # a quote in the data root: the path is bound, not spliced
     folder.mkdir()
     path = folder / "t.csv"
-    assert write_csv(tiny, Export("t", "id"), "P", path, ExportOptions("swedish", parquet=True)) == 5
+    assert write_csv(tiny, Export(TOY, "id"), "P", path, ExportOptions("swedish", parquet=True)) == 5
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))

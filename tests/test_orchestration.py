@@ -343,10 +343,16 @@ def _explain(root: Path, contact: str, ledger: bool = True):
         return explain(con, PK, contact, ledger)
 
 
-def test_cost_trace_model_sums_to_the_cost_list(handmade):
-    traced = dict(query(handmade / "kpp.duckdb", "select contact_id, sum(amount) from marts.cost_trace "
-                                                 "where partition_key = ? group by all", [PK]))
-    assert traced == pytest.approx({"C1": 9150, "C2": 1975, "C4": 625, "C5": 250, "C6": 2050})
+def test_cost_trace_models_sum_to_the_cost_list(handmade):
+    costs = {"C1": 9150, "C2": 1975, "C4": 625, "C5": 250, "C6": 2050}
+    for model in ("cost_trace", "cost_trace_ledger"):
+        traced = dict(query(handmade / "kpp.duckdb", f"select contact_id, sum(amount) from marts.{model} "
+                                                     "where partition_key = ? group by all", [PK]))
+        assert traced == pytest.approx(costs), model
+    # WARD's indirect 1000 = 700 booked on OH1 (600 direct, 100 through OH2) + 300 on OH2 itself
+    origins = dict(query(handmade / "kpp.duckdb", "select origin_cost_center, amount from intermediate.int_overhead_origins_traced "
+                                                  "where partition_key = ? and receiver_cost_center = 'WARD'", [PK]))
+    assert origins == pytest.approx({"OH1": 700, "OH2": 300})
 
 
 def test_explain_walks_c1_down_to_the_ledger_rows(handmade):

@@ -1,7 +1,7 @@
 """What people open beside the uses' CSVs: `kpp_uses.xlsx` and `report.html` in exports/uses/.
 
 The same writers as a period's (kpp/workbook.py, kpp/report.py), read from
-schema `uses`: one sheet per file, and a report with the cost-per-point trend and the invoices.
+the uses marts (the dbt exposure `uses_exports`, kpp/marts.py): one sheet per file, and a report with the cost-per-point trend and the invoices.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from kpp.marts import USES_EXPORTS as READS
 from kpp.publish import quote_ident
 from kpp.report import _STYLE, _figure, _pyplot, _svg, _table, sek
 from kpp.workbook import (
@@ -51,20 +52,18 @@ def _kind(name: str, column_type: str) -> str:
 
 def write_uses_workbook(con: duckdb.DuckDBPyConnection, build: Path, files: dict[str, tuple[str, str, dict[str, str]]]) -> Path:
     """One sheet per uses file (file -> model, row order, exported column types), as the CSVs hold them."""
-    from kpp.uses.exports import USES_SCHEMA
-
     sheets = []
     for file_name, (model, order, types) in files.items():
         columns = [Column(name, name, _kind(name, kind)) for name, kind in types.items()]
         select = ", ".join(map(quote_ident, types))
-        rows = con.execute(f"select {select} from {USES_SCHEMA}.{quote_ident(model)} order by {order}").fetchall()
+        rows = con.execute(f"select {select} from {READS.relation(model)} order by {order}").fetchall()
         sheets.append(Sheet(SHEETS[file_name], (Table(columns, rows),)))
     return write_workbook(build / WORKBOOK, sheets, title="KPP: produktivitet och utomlänsersättning")
 
 
 def _trend_chart(con) -> str:
     plt = _pyplot()
-    rows = con.execute("select partition, cost_per_point_current, cost_per_point_fixed from uses.productivity "
+    rows = con.execute(f"select partition, cost_per_point_current, cost_per_point_fixed from {READS.relation('productivity')} "
                        "where scope = 'somatic' and grouping = 'all' order by period_order").fetchall()
     fig, ax = plt.subplots(figsize=(8, 3.2))
     labels = [r[0] for r in rows]
@@ -77,7 +76,7 @@ def _trend_chart(con) -> str:
 
 def _invoice_chart(con) -> str:
     plt = _pyplot()
-    rows = con.execute("select partition, coalesce(buyer_region, '(okänd)'), sum(amount) from uses.invoices "
+    rows = con.execute(f"select partition, coalesce(buyer_region, '(okänd)'), sum(amount) from {READS.relation('invoices')} "
                        "group by partition, period_order, buyer_region order by period_order, buyer_region").fetchall()
     partitions = list(dict.fromkeys(r[0] for r in rows))
     regions = sorted({r[1] for r in rows})
@@ -97,9 +96,9 @@ def _invoice_chart(con) -> str:
 
 def write_uses_report(con: duckdb.DuckDBPyConnection, build: Path, summary: dict) -> Path:
     """One offline page: the published periods, the two charts, the invoices and the uses' gates."""
-    invoices = con.execute("select partition, hospital, coalesce(buyer_region, ''), line, amount, kpp_cost from uses.invoices "
+    invoices = con.execute(f"select partition, hospital, coalesce(buyer_region, ''), line, amount, kpp_cost from {READS.relation('invoices')} "
                            "order by period_order, hospital, buyer_region, line_order").fetchall()
-    checks = con.execute("select check_name, expected, actual, passed from uses.int_uses_checks_computed "
+    checks = con.execute(f"select check_name, expected, actual, passed from {READS.relation('uses_reconciliation')} "
                          "order by check_kind, check_name").fetchall()
     body = [
         "<h1>KPP: produktivitet och utomlänsersättning</h1>",

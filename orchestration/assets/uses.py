@@ -26,7 +26,12 @@ from kpp.landing.contract import DATA_ROOT_TABLES
 from kpp.progress import report
 from kpp.steps import USES
 from kpp.uses.agreement import agreement_files, load_agreement
-from kpp.uses.exports import USES_EXPORTS, USES_SCHEMA, write_uses_exports
+from kpp.uses.exports import (
+    RECONCILIATION_MART,
+    USES_EXPORTS,
+    USES_SCHEMA,
+    write_uses_exports,
+)
 from kpp.uses.inputs import USES_INPUTS_SCHEMA, load_uses_inputs
 from orchestration.assets.dbt import kpp_dbt_assets
 from orchestration.assets.published import published
@@ -89,7 +94,7 @@ def expectations_uses(context: AssetCheckExecutionContext, warehouse: KppWarehou
 
 
 @asset(
-    deps=[GATED_MODEL, *(AssetKey([USES_SCHEMA, mart]) for mart in USES_EXPORTS)],
+    deps=[GATED_MODEL, *(AssetKey([USES_SCHEMA, mart]) for mart in [*USES_EXPORTS, RECONCILIATION_MART])],
     group_name=USES_GROUP,
     description="productivity.csv, mdc_cost_shares.csv, comparison_ladder.csv, invoices.csv and "
     "reimbursement_follow_up.csv (spec §7.4) with reconciliation.csv and summary.json, in exports/uses/.",

@@ -7,8 +7,8 @@
 --
 -- A view over the period-keyed intermediate tables: nothing is stored, so the
 -- trace of every period stays available at region scale, and `kpp explain` reads
--- one contact. Indirect cost is split further by overhead source with
--- overhead_allocation, and every amount down to ledger rows, by `kpp explain`.
+-- one contact. Indirect cost is split further by overhead source in
+-- cost_trace_overhead, and every amount down to ledger rows in cost_trace_ledger.
 {{ config(materialized='view') }}
 
 with items as (
