@@ -12,6 +12,8 @@ from pathlib import Path
 from kpp.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+# dbt's saved parse state beside it: a copy of the project parses again only what changed (tests/test_marts.py)
+PARSE_STATE = MANIFEST.with_name("partial_parse.msgpack")
 
 
 def newest_source_mtime() -> float:
@@ -22,7 +24,8 @@ def newest_source_mtime() -> float:
 
 
 def _is_current() -> bool:
-    return MANIFEST.is_file() and MANIFEST.stat().st_mtime >= newest_source_mtime()
+    return (MANIFEST.is_file() and PARSE_STATE.is_file()
+            and min(MANIFEST.stat().st_mtime, PARSE_STATE.stat().st_mtime) >= newest_source_mtime())
 
 
 def ensure_manifest() -> Path:
@@ -47,6 +50,7 @@ def ensure_manifest() -> Path:
             try:
                 if result.returncode != 0:
                     raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+                os.replace(scratch / PARSE_STATE.name, PARSE_STATE)
                 os.replace(scratch / "manifest.json", MANIFEST)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kpp.dbt_manifest import ensure_manifest
+from kpp.dbt_manifest import PARSE_STATE, ensure_manifest
 from kpp.exports import EXPORTS
 from kpp.marts import (
     KPP_EXPLAIN,
@@ -29,10 +29,11 @@ SCHEMA_BY_NAME = re.compile(
     r"\b(from|join|into|table)\s+(\{(PUBLISHED|P|USES_SCHEMA)\}|(landing|staging|intermediate|marts|published|national|uses)\b)\.",
     re.IGNORECASE)
 SCHEMA_CONSTANTS = {"PUBLISHED": "published", "P": "published", "USES_SCHEMA": "uses"}
-# The writers own their schemas: the loader `landing` (and the uses' inputs), publishing `published`.
+# The writers own their schemas: the loader `landing` (and the uses' inputs; the rebuild plan reads the
+# loader's file record right after the load), publishing `published`.
 # The steps' checks models are read after a failed step (before any mart of the run exists) to name
 # the failed checks: the gates' evidence, not results. Nothing else.
-OWNERS = {("kpp/publish.py", "published"), ("kpp/publish.py", "intermediate"), ("orchestration/cli.py", "intermediate")}
+OWNERS = {("kpp/publish.py", "published"), ("kpp/rebuild.py", "landing"), ("kpp/publish.py", "intermediate"), ("orchestration/cli.py", "intermediate")}
 LOADER = {"kpp/landing/reader.py", "kpp/uses/inputs.py", "orchestration/assets/landing.py"}
 
 
@@ -75,7 +76,8 @@ def test_a_renamed_model_fails_at_dbt_parse_naming_the_exposure(tmp_path):
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     # dbt's saved parse state, so only the renamed file is parsed again
     (project / "target").mkdir()
-    shutil.copy(ensure_manifest().with_name("partial_parse.msgpack"), project / "target")
+    ensure_manifest()
+    shutil.copy(PARSE_STATE, project / "target")
     shutil.copytree(REPO_ROOT / "seeds", tmp_path / "seeds")
     (project / "models" / "marts" / "cost_trace_ledger.sql").rename(project / "models" / "marts" / "cost_trace_rows.sql")
     result = subprocess.run([str(Path(sys.executable).with_name("dbt")), "parse", "--profiles-dir", str(project)],
