@@ -19,10 +19,13 @@ rule 2 of the matching is decided once per distinct (patient, time, orderer) key
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,7 +80,19 @@ def period(partition: str) -> tuple[str, str, int]:
     return f"{year}-01-01", (f"{year}-07-01" if partition.endswith("-H1") else f"{year + 1}-01-01"), year
 
 
-def source(con, landing: Path, table: str) -> tuple[str, bool, dict[str, str]]:
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def source(con, landing: Path, table: str, spill: Path) -> tuple[str, bool, dict[str, str]]:
     """The file's relation, whether it is CSV, and its column types; a `;` header is the Swedish dialect."""
     for suffix in (".parquet", ".csv"):
         path = landing / f"{table}{suffix}"
@@ -86,6 +101,11 @@ def source(con, landing: Path, table: str) -> tuple[str, bool, dict[str, str]]:
     else:
         raise SystemExit(f"{landing}: no {table}.csv or {table}.parquet")
     if suffix == ".csv":
+        if not _is_utf8(path):  # Windows-1252 (spec §1): DuckDB reads UTF-8, so a UTF-8 copy
+            copy = spill / path.name
+            with path.open(encoding="cp1252", newline="") as src, copy.open("w", encoding="utf-8", newline="") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            path = copy
         header = path.open(encoding="utf-8-sig").readline()
         delim = ";" if ";" in header and "," not in header else ","
         rel = f"read_csv({duckdb.ConstantExpression(str(path))}, header=true, all_varchar=true, delim='{delim}', quote='\"')"
@@ -124,11 +144,22 @@ def typed(name: str, kind: str, types: dict, delim: str | None) -> str:
 def load(con, landing: Path, key) -> dict[str, int]:
     """Typed tables of the delivery (temp), personnummer replaced by pseudonym, flag and an integer patient key."""
     rows = {}
-    for table in TABLES:
-        rel, delim, types = source(con, landing, table)
-        cols = [f"{typed(n, k, types, delim)} as {n}" for n, k in COLUMNS[table]]
-        con.execute(f"create temp table raw_{table} as select row_number() over () as line, {', '.join(cols)} from {rel}")
-        rows[table] = con.execute(f"select count(*) from raw_{table}").fetchone()[0]
+    with tempfile.TemporaryDirectory(prefix="kpp-lean-") as spill:
+        for table in TABLES:
+            rows[table] = _load_table(con, landing, table, Path(spill))
+    _pseudonymise(con, key)
+    return rows
+
+
+def _load_table(con, landing: Path, table: str, spill: Path) -> int:
+    rel, delim, types = source(con, landing, table, spill)
+    cols = [f"{typed(n, k, types, delim)} as {n}" for n, k in COLUMNS[table]]
+    (rows,) = con.execute(f"create temp table raw_{table} as select row_number() over () as line, {', '.join(cols)} "
+                          f"from {rel}").fetchone()
+    return rows
+
+
+def _pseudonymise(con, key) -> None:
     # each distinct delivered number once: normalise, hash, flag; one integer key per pseudonym
     con.execute(
         "create temp table pnr as select raw, pseudonym, flag, dense_rank() over (order by pseudonym) as patient "
@@ -141,7 +172,6 @@ def load(con, landing: Path, key) -> dict[str, int]:
                     f"coalesce(p.flag, 'missing') as flag from raw_{table} r left join pnr p on p.raw = r.personnummer")
         con.execute(f"drop table raw_{table}")
     con.execute("drop table pnr")
-    return rows
 
 
 def step_down(con) -> None:
