@@ -167,9 +167,11 @@ def _pseudonymise(con, key) -> None:
         f"from (select raw, {normalised_sql('raw')} as n from (select personnummer as raw from raw_contacts "
         "union select personnummer from raw_service_events union select personnummer from raw_specific_costs)) "
         "where n is not null)", key.pads)
-    for table in ("contacts", "service_events", "specific_costs"):
-        con.execute(f"create temp table {table} as select r.* exclude (personnummer), p.pseudonym, p.patient, "
-                    f"coalesce(p.flag, 'missing') as flag from raw_{table} r left join pnr p on p.raw = r.personnummer")
+    # the pseudonym text only where an export shows it (the cost list); events carry the integer key
+    for table, kept in (("contacts", "p.pseudonym, coalesce(p.flag, 'missing') as flag, "), ("service_events", ""),
+                        ("specific_costs", "")):
+        con.execute(f"create temp table {table} as select r.* exclude (personnummer), {kept}p.patient "
+                    f"from raw_{table} r left join pnr p on p.raw = r.personnummer")
         con.execute(f"drop table raw_{table}")
     con.execute("drop table pnr")
 
@@ -272,7 +274,7 @@ def compute(con, start: str, end: str, year: int, drg_weights: Path | None, serv
              when s.service_code is null then 'unknown_service'
              when ev.quantity <= 0 then 'non_positive_quantity'
              when ev.quantity > coalesce(g.max_quantity, {MAX_QUANTITY_DEFAULT}) then 'implausible_quantity'
-             when ev.contact_id is null and ev.pseudonym is null then 'no_patient_identifier' end as reject
+             when ev.contact_id is null and ev.patient is null then 'no_patient_identifier' end as reject
     from service_events ev left join rep r on r.event_id is not distinct from ev.event_id
     left join raw_service_catalog s on s.cost_center = ev.cost_center and s.service_code = ev.service_code
     left join {groups} g on g.service_group = s.service_group;
