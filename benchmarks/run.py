@@ -1,7 +1,7 @@
-"""Benchmark one full-year KPP partition against the floor (issue 5, items 3–4).
+"""Benchmark one full-year KPP partition against a lean reference (issue 13; earlier: issue 5).
 
-    uv run python benchmarks/run.py --size region            # ≈ 15 min on 2 cores, ≈ 6 GB disk
-    uv run python benchmarks/run.py --size medium --skip-demo
+    uv run python benchmarks/run.py --size region            # ≈ 25 min on 2 cores, ≈ 10 GB disk
+    uv run python benchmarks/run.py --size medium --skip-rerun
 
 What it does, in one process tree it samples every 0.25 s with psutil:
 
@@ -9,18 +9,19 @@ What it does, in one process tree it samples every 0.25 s with psutil:
 2. **full run**: deletes the data root's DuckDB file and exports, then runs
    ``kpp run YEAR --data-root <base>/<size>`` as a subprocess, exactly as a user does;
    per step (split at the progress lines ``kpp run`` prints) and end to end it records
-   wall time, CPU time (user + system of the whole process tree, dbt subprocesses
-   included), peak RSS of the whole tree (sum over live processes) and input rows/s;
-3. **floor**: one DuckDB query in a fresh process that scans the events (the landing
-   Parquet/CSV file), joins the already-computed unit costs (step 3's ``int_unit_costs_calculated``) and
-   the contacts file, and writes cost per contact to Parquet. Ratio = pipeline / floor;
+   wall time, CPU time (user + system of the whole process tree), peak RSS of the whole
+   tree (sum over live processes), input rows/s and the load average before and after;
+3. **lean reference**: ``benchmarks/lean.py`` (spec §0–4 as one DuckDB script, no
+   architecture) on the same landing folder and DRG list, measured the same way; its
+   exports are compared with the pipeline's (every contact within 0.01 SEK, unit costs,
+   outlier flags). Ratio = pipeline / lean, wall and CPU;
 4. **re-run after one changed file**: one ledger amount is changed (a late correction,
    the typical change between two runs of a period), ``kpp run YEAR`` again on the
    existing warehouse (it re-reads and rebuilds only what the ledger reaches, docs/orchestration.md), then
    the file is restored;
 5. **demo orchestration overhead**: ``kpp run YEAR`` on the demo size; overhead =
    wall time − time inside SQL, where time inside SQL = Σ dbt node execution times
-   (dbt's own per-model/test/seed timing, from the run log) + the landing loader's
+   (dbt's own per-model/test/seed timing, from the run logs) + the landing loader's
    segment + the publish and export writer's segments (DuckDB statements end to end).
 
 Results go to ``<base>/<size>/benchmark-<size>.json`` and are printed as Markdown;
@@ -82,7 +83,9 @@ class Measurement:
     returncode: int = 0
     segments: list[Segment] = field(default_factory=list)
     stderr_tail: list[str] = field(default_factory=list)
-    log_path: str | None = None
+    log_paths: list[str] = field(default_factory=list)  # the period's run log, then the uses job's
+    load_before: float = 0.0  # 1-minute load average when the run started and ended
+    load_after: float = 0.0
     rebuild: list[str] = field(default_factory=list)  # the re-run's decisions (kpp/rebuild.py): full or what was kept
 
 
@@ -153,7 +156,7 @@ _MARKERS = [
 
 def run_measured(label: str, cmd: list[str], env: dict, cwd: Path = REPO) -> Measurement:
     """Run `cmd`, sampling its process tree; split into segments at the progress markers on stderr."""
-    m = Measurement(label)
+    m = Measurement(label, load_before=os.getloadavg()[0])
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -185,8 +188,8 @@ def run_measured(label: str, cmd: list[str], env: dict, cwd: Path = REPO) -> Mea
         line = line.rstrip("\n")
         lines.append(line)
         print(f"  | {line}", file=sys.stderr, flush=True)
-        if "dbt and Dagster output:" in line and m.log_path is None:  # the period's log, not the uses' after it
-            m.log_path = line.split("dbt and Dagster output:", 1)[1].strip()
+        if "dbt and Dagster output:" in line:
+            m.log_paths.append(line.split("dbt and Dagster output:", 1)[1].strip())
         if re.search(r"landing: (full rebuild|re-run on the published build)|model\(s\) reused", line):
             m.rebuild.append(line)
         for pattern, name in _MARKERS:
@@ -208,6 +211,7 @@ def run_measured(label: str, cmd: list[str], env: dict, cwd: Path = REPO) -> Mea
     m.cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     m.peak_rss, m.peak_rss_single = sampler.peak_rss, sampler.peak_rss_single
     m.returncode = proc.returncode
+    m.load_after = os.getloadavg()[0]
     m.stderr_tail = lines[-8:] + ([out.strip()] if out.strip() else [])
     return m
 
@@ -261,57 +265,44 @@ def ensure_data(size: str, year: int, data_root: Path) -> float | None:
     return time.monotonic() - t0
 
 
-def dbt_node_seconds(log_path: str | None) -> tuple[float, int]:
-    """Σ of dbt's per-node execution times ("... [OK in 1.23s]") in a `kpp run` log."""
-    if not log_path or not Path(log_path).is_file():
-        return 0.0, 0
-    text = re.sub(r"\x1b\[[0-9;]*m", "", Path(log_path).read_text(encoding="utf-8", errors="replace"))
-    times = [float(x) for x in re.findall(r"^\d+ of \d+ (?:OK|PASS|WARN|ERROR|FAIL)\b.* in ([0-9.]+)s\]$", text, re.M)]
-    return sum(times), len(times)
-
-
-def dbt_slowest(log_path: str | None, n: int = 12) -> list[tuple[float, str]]:
-    if not log_path or not Path(log_path).is_file():
-        return []
-    text = re.sub(r"\x1b\[[0-9;]*m", "", Path(log_path).read_text(encoding="utf-8", errors="replace"))
+def dbt_nodes(log_paths: list[str]) -> list[tuple[float, str]]:
+    """dbt's per-node execution times ("... [OK in 1.23s]") in the run logs of a `kpp run`: (seconds, node)."""
     rows = []
-    for match in re.finditer(r"^\d+ of \d+ (?:OK|PASS|WARN|ERROR|FAIL)\s+(?:created sql \w+ model |loaded seed file )?(\S+).* in ([0-9.]+)s\]$", text, re.M):
-        rows.append((float(match.group(2)), match.group(1)))
-    return sorted(rows, reverse=True)[:n]
+    for log_path in log_paths:
+        if not Path(log_path).is_file():
+            continue
+        text = re.sub(r"\x1b\[[0-9;]*m", "", Path(log_path).read_text(encoding="utf-8", errors="replace"))
+        for match in re.finditer(r"^\d+ of \d+ (?:OK|PASS|WARN|ERROR|FAIL)\s+(?:created sql \w+ model |loaded seed file )?"
+                                 r"(\S+).* in ([0-9.]+)s\]$", text, re.M):
+            rows.append((float(match.group(2)), match.group(1)))
+    return rows
 
 
-# ---------------------------------------------------------------- floor
-
-FLOOR_SQL = """
-copy (
-    select e.contact_id, sum(e.quantity * u.unit_cost) as cost, count(*) as events
-    from {events} e
-    join w.intermediate.int_unit_costs_calculated u
-      on u.partition_key = '{partition}' and u.cost_center = e.cost_center and u.service_code = e.service_code
-    join {contacts} c on c.contact_id = e.contact_id
-    group by e.contact_id
-) to '{target}' (format parquet)
-"""
+def dbt_node_seconds(log_paths: list[str]) -> tuple[float, int]:
+    rows = dbt_nodes(log_paths)
+    return sum(t for t, _ in rows), len(rows)
 
 
-def floor_main(data_root: Path, partition: str) -> None:
-    """Run in its own process by `--floor`: the least work any implementation must do."""
-    import duckdb
+def dbt_slowest(log_paths: list[str], n: int = 12) -> list[tuple[float, str]]:
+    return sorted(dbt_nodes(log_paths), reverse=True)[:n]
 
-    from kpp.settings import Settings
 
-    landing = data_root / "landing" / partition
-    target = data_root / "floor_cost_per_contact.parquet"
-    # the pipeline's DuckDB configuration (dbt_project/profiles.yml, orchestration/resources.py)
-    with duckdb.connect(config=Settings.load(data_root).duckdb_config) as con:
-        con.execute(f"attach '{data_root / 'kpp.duckdb'}' as w (read_only)")
-        sql = FLOOR_SQL.format(events=reader(landing_file(landing, "service_events")),
-                               contacts=reader(landing_file(landing, "contacts")), partition=partition, target=target)
-        t0 = time.monotonic()
-        con.execute(sql)
-        rows = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
-        print(json.dumps({"query_seconds": time.monotonic() - t0, "contacts": rows}), flush=True)
-    target.unlink(missing_ok=True)
+# ---------------------------------------------------------------- lean reference
+
+def lean_run(data_root: Path, partition: str, env: dict) -> dict:
+    """benchmarks/lean.py on the period's landing folder (same DRG list as `kpp run`), compared with the pipeline's exports."""
+    from lean import compare
+
+    out = data_root / "lean" / partition
+    shutil.rmtree(out, ignore_errors=True)
+    m = run_measured("lean", [sys.executable, str(Path(__file__).with_name("lean.py")),
+                              str(data_root / "landing" / partition), str(out), "--partition", partition], env)
+    info = next((json.loads(line) for line in reversed(m.stderr_tail) if line.startswith("{")), {})
+    result = asdict(m) | info
+    pipeline_exports = data_root / "exports" / partition
+    if m.returncode == 0 and (pipeline_exports / "cost_list.csv").is_file():
+        result["comparison"] = compare(out, pipeline_exports)
+    return result
 
 
 # ---------------------------------------------------------------- changed-file re-run
@@ -375,12 +366,19 @@ def markdown(result: dict) -> str:
     out.append(f"| **end to end** | **{full['wall']:.1f}** | **{full['cpu']:.1f}** | **{fmt_gib(full['peak_rss'])}** "
                f"| **{rows / full['wall']:,.0f}** |")
     out.append("")
-    fl = result["floor"]
-    out.append(f"- exit code {full['returncode']}; largest single process {fmt_gib(full['peak_rss_single'])}")
+    out.append(f"- exit code {full['returncode']}; largest single process {fmt_gib(full['peak_rss_single'])}; "
+               f"load average {full.get('load_before', 0):.1f} at the start, {full.get('load_after', 0):.1f} at the end")
     out.append(f"- dbt node time (Σ of dbt's per-node timings): {result['dbt_node_seconds']:.1f} s over {result['dbt_nodes']} nodes")
-    out.append(f"- **floor**: {fl['wall']:.1f} s wall ({fl['query_seconds']:.1f} s in the query), {fl['cpu']:.1f} s CPU, "
-               f"{fmt_gib(fl['peak_rss'])} peak; **pipeline / floor = {full['wall'] / fl['wall']:.1f}×** "
-               f"(vs the query alone {full['wall'] / fl['query_seconds']:.1f}×)")
+    if result.get("lean"):
+        ln = result["lean"]
+        out.append(f"- **lean reference** (benchmarks/lean.py): {ln['wall']:.1f} s wall, {ln['cpu']:.1f} s CPU, "
+                   f"{fmt_gib(ln['peak_rss'])} peak (load {ln['load_before']:.1f}); **pipeline / lean = "
+                   f"{full['wall'] / ln['wall']:.1f}× wall, {full['cpu'] / ln['cpu']:.1f}× CPU**")
+        if c := ln.get("comparison"):
+            out.append(f"- lean vs pipeline exports: {c['contacts']:,} contacts ({c['contacts_only_lean']} only in lean, "
+                       f"{c['contacts_only_pipeline']} only in the pipeline), {c['contacts_over_0_01_sek']} differ by more "
+                       f"than 0.01 SEK (largest {c['max_total_cost_difference']:.2g} SEK), {c['outlier_flags_differ']} outlier "
+                       f"flags differ, {c['unit_costs_equal']:,}/{c['unit_costs']:,} unit costs equal")
     if result.get("rerun"):
         rr = result["rerun"]
         out.append(f"- **re-run after one changed ledger row**: {rr['wall']:.1f} s wall, {rr['cpu']:.1f} s CPU, "
@@ -410,15 +408,11 @@ def main() -> int:
     parser.add_argument("--base", type=Path, default=Path("/tmp/kpp-bench"), help="data roots go to BASE/SIZE (default /tmp/kpp-bench)")
     parser.add_argument("--skip-rerun", action="store_true")
     parser.add_argument("--skip-demo", action="store_true")
-    parser.add_argument("--skip-full", action="store_true", help="reuse the warehouse of a previous full run (floor, re-run only)")
-    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-full", action="store_true", help="reuse the warehouse and exports of a previous full run")
+    parser.add_argument("--skip-lean", action="store_true")
     args = parser.parse_args()
     data_root = (args.base / args.size).resolve()
     partition = str(args.year)
-    if args.floor:
-        floor_main(data_root, partition)
-        return 0
-
     result: dict = {"size": args.size, "partition": partition, "when": time.strftime("%Y-%m-%d %H:%M"), "machine": machine()}
     gen = ensure_data(args.size, args.year, data_root)
     if gen is not None:
@@ -433,24 +427,21 @@ def main() -> int:
         print(f"full run: {' '.join(kpp)}", file=sys.stderr)
         full = run_measured("full", kpp, env)
         result["full_run"] = asdict(full)
-        result["dbt_node_seconds"], result["dbt_nodes"] = dbt_node_seconds(full.log_path)
-        result["slowest"] = dbt_slowest(full.log_path)
+        result["dbt_node_seconds"], result["dbt_nodes"] = dbt_node_seconds(full.log_paths)
+        result["slowest"] = dbt_slowest(full.log_paths)
         (data_root / f"benchmark-{args.size}.json").write_text(json.dumps(result, indent=2, default=str))
         if full.returncode != 0:
-            # still measure the floor (it needs step 3's unit costs) and the demo; no re-run
+            # still measure the lean reference and the demo; no re-run
             print("\n".join(full.stderr_tail), file=sys.stderr)
             print("the full run FAILED: its figures cover the steps that ran; skipping the re-run", file=sys.stderr)
             args.skip_rerun = True
     else:
         result.update(json.loads((data_root / f"benchmark-{args.size}.json").read_text()))
 
-    print("floor query", file=sys.stderr)
-    fl = run_measured("floor", [sys.executable, str(Path(__file__).resolve()), "--floor", "--size", args.size,
-                                "--year", str(args.year), "--base", str(args.base)], env)
-    floor_info = json.loads(next(l for l in reversed(fl.stderr_tail) if l.startswith("{")) if any(
-        l.startswith("{") for l in fl.stderr_tail) else "{}")
-    result["floor"] = asdict(fl) | floor_info | {"sql": FLOOR_SQL.strip()}
-    (data_root / f"benchmark-{args.size}.json").write_text(json.dumps(result, indent=2, default=str))
+    if not args.skip_lean:
+        print("lean reference", file=sys.stderr)
+        result["lean"] = lean_run(data_root, partition, env)
+        (data_root / f"benchmark-{args.size}.json").write_text(json.dumps(result, indent=2, default=str))
 
     if not args.skip_rerun:
         landing = data_root / "landing" / partition
@@ -472,7 +463,7 @@ def main() -> int:
         fresh_warehouse(demo_root)
         print("demo run", file=sys.stderr)
         d = run_measured("demo", dkpp, denv)
-        dbt_s, _ = dbt_node_seconds(d.log_path)
+        dbt_s, _ = dbt_node_seconds(d.log_paths)
         loader = segment_wall(d, "landing: load files")
         exports = segment_wall(d, "exports: write files")
         publish = segment_wall(d, "published: copy marts")

@@ -406,6 +406,10 @@ def test_cost_trace_gate_flags_a_contact_whose_trace_does_not_sum(handmade, tmp_
         assert con.execute(gate_sql.read_text(encoding="utf-8")).fetchall() == [("C4", pytest.approx(625), pytest.approx(626), 0)]
         # a part without an amount fails the same gate, though the sum of the rest still matches
         con.execute("update marts.cost_list set total_cost = 625 where contact_id = 'C4'")
-        con.execute("update intermediate.int_cost_items_costed set cost = null where matched_contact_id = 'C1' and source = 'specific_cost'")
+        # (int_cost_items_costed is a view: its cost is null when the scale factor is)
+        con.execute("update intermediate.int_specific_cost_factors_computed as f set scale_factor = null where exists ("
+                    "select 1 from intermediate.int_cost_items_matched as m where m.matched_contact_id = 'C1' "
+                    "and m.source = 'specific_cost' and m.cost_center = f.cost_center and m.code = f.account "
+                    "and m.partition_key = f.partition_key)")
         con.execute("update marts.cost_list set total_cost = 6150 where contact_id = 'C1'")
         assert con.execute(gate_sql.read_text(encoding="utf-8")).fetchall() == [("C1", pytest.approx(6150), pytest.approx(6150), 1)]

@@ -47,12 +47,6 @@ contacts as (
     where reject_reason is null
 ),
 
-by_contact_id as (
-    select i.source, i.item_id, c.contact_id as matched_contact_id
-    from items as i
-    inner join contacts as c on c.contact_id = i.contact_id
-),
-
 keys as (
     select distinct patient_pseudonym, event_ts, ordering_cost_center
     from items
@@ -148,14 +142,16 @@ select
     i.quantity,
     i.registered_amount,
     i.ordering_cost_center,
-    coalesce(b1.matched_contact_id, b2.best.contact_id) as matched_contact_id,
-    case when i.contact_id is not null then (case when b1.matched_contact_id is not null then '1' end) else b2.best.match_rule end as match_rule,
+    coalesce(b1.contact_id, b2.best.contact_id) as matched_contact_id,
+    case when i.contact_id is not null then (case when b1.contact_id is not null then '1' end) else b2.best.match_rule end as match_rule,
     case
-        when i.contact_id is not null and b1.matched_contact_id is null then 'unknown_contact'
+        when i.contact_id is not null and b1.contact_id is null then 'unknown_contact'
         when i.contact_id is null and b2.best is null then 'no_contact_in_window'
     end as unmatched_reason
 from items as i
-left join by_contact_id as b1 using (source, item_id)
+-- rule 1: accepted contacts have unique ids (a repeated id is a rejected row), so this
+-- join keeps one row per item
+left join contacts as b1 on b1.contact_id = i.contact_id
 left join by_patient_and_time as b2
     on i.contact_id is null
     and b2.patient_pseudonym = i.patient_pseudonym
