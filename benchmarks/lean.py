@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kpp.landing.pseudonym import flag_sql, normalised_sql, pseudonym_sql, resolve_key  # noqa: E402
+from kpp.publish import quote_ident  # noqa: E402
 
 # method settings: dbt_project.yml's vars (their defaults)
 MATCH_WINDOW_DAYS = 3
@@ -119,7 +120,7 @@ def typed(name: str, kind: str, types: dict, delim: str | None) -> str:
     if name not in types:
         return f"cast(null as {TYPES.get(kind, 'VARCHAR')})"
     src, src_type = types[name]
-    col = '"' + src.replace('"', '""') + '"'
+    col = quote_ident(src)
     text = f"nullif(trim(cast({col} as varchar)), '')"
     native = src_type != "VARCHAR"
     if kind in ("text", "pnr"):
@@ -153,9 +154,9 @@ def load(con, landing: Path, key) -> dict[str, int]:
 
 def _load_table(con, landing: Path, table: str, spill: Path) -> int:
     rel, delim, types = source(con, landing, table, spill)
-    cols = [f"{typed(n, k, types, delim)} as {n}" for n, k in COLUMNS[table]]
-    (rows,) = con.execute(f"create temp table raw_{table} as select row_number() over () as line, {', '.join(cols)} "
-                          f"from {rel}").fetchone()
+    cols = [f"{typed(n, k, types, delim)} as {quote_ident(n)}" for n, k in COLUMNS[table]]
+    (rows,) = con.execute(f"create temp table {quote_ident('raw_' + table)} as select row_number() over () as line, "
+                          f"{', '.join(cols)} from {rel}").fetchone()
     return rows
 
 
@@ -170,9 +171,10 @@ def _pseudonymise(con, key) -> None:
     # the pseudonym text only where an export shows it (the cost list); events carry the integer key
     for table, kept in (("contacts", "p.pseudonym, coalesce(p.flag, 'missing') as flag, "), ("service_events", ""),
                         ("specific_costs", "")):
-        con.execute(f"create temp table {table} as select r.* exclude (personnummer), {kept}p.patient "
-                    f"from raw_{table} r left join pnr p on p.raw = r.personnummer")
-        con.execute(f"drop table raw_{table}")
+        raw = quote_ident("raw_" + table)
+        con.execute(f"create temp table {quote_ident(table)} as select r.* exclude (personnummer), {kept}p.patient "
+                    f"from {raw} r left join pnr p on p.raw = r.personnummer")
+        con.execute(f"drop table {raw}")
     con.execute("drop table pnr")
 
 

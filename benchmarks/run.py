@@ -45,7 +45,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import duckdb
 import psutil
+
+from kpp.publish import quote_ident
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -234,12 +237,11 @@ def landing_file(landing: Path, table: str) -> Path:
 
 
 def reader(path: Path) -> str:
-    return f"read_parquet('{path}')" if path.suffix == ".parquet" else f"read_csv('{path}', header=true)"
+    literal = duckdb.ConstantExpression(str(path))  # a path is a value, not SQL text
+    return f"read_parquet({literal})" if path.suffix == ".parquet" else f"read_csv({literal}, header=true)"
 
 
 def input_rows(data_root: Path, partition: str) -> dict[str, int]:
-    import duckdb
-
     landing = data_root / "landing" / partition
     counts = {}
     with duckdb.connect() as con:
@@ -309,8 +311,6 @@ def lean_run(data_root: Path, partition: str, env: dict) -> dict:
 
 def change_one_ledger_amount(landing: Path) -> Path:
     """Add 1 000 SEK to the first ledger row (a late correction); returns the backup to restore."""
-    import duckdb
-
     path = landing_file(landing, "ledger")
     backup = path.with_name(path.name + ".benchmark-original")
     shutil.copy2(path, backup)
@@ -320,9 +320,9 @@ def change_one_ledger_amount(landing: Path) -> Path:
         cols = [r[0] for r in con.execute(f"describe select * from {rel}").fetchall()]
         select = ", ".join(
             "case when rn = 1 then cast(amount as decimal(38,10)) + 1000 else amount end as amount" if c == "amount"
-            else f'"{c}"' for c in cols)
+            else quote_ident(c) for c in cols)
         fmt = "(format parquet)" if path.suffix == ".parquet" else "(header, delimiter ',')"
-        con.execute(f"copy (select {select} from (select *, row_number() over () as rn from {rel})) to '{tmp}' {fmt}")
+        con.execute(f"copy (select {select} from (select *, row_number() over () as rn from {rel})) to {duckdb.ConstantExpression(str(tmp))} {fmt}")
     tmp.replace(path)
     return backup
 
@@ -336,8 +336,6 @@ def machine() -> dict:
                          if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    import duckdb
-
     return {
         "cpus": os.cpu_count(), "cpu_model": cpu_model, "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
         "os": platform.platform(), "python": platform.python_version(), "duckdb": duckdb.__version__,
