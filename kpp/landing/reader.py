@@ -28,7 +28,7 @@ import duckdb
 from kpp.landing.contract import TABLES, Column, Table
 from kpp.landing.pseudonym import PseudonymKey, flag_sql, normalised_sql, pseudonym_sql
 from kpp.publish import quote_ident
-from kpp.rebuild import STATE_SCHEMA, loader_version
+from kpp.rebuild import STATE_SCHEMA, loader_version, stream_sha256
 
 LANDING_SCHEMA = "landing"
 
@@ -125,12 +125,9 @@ def _identity(stat: os.stat_result) -> tuple:
 
 def _sha256(path: Path) -> tuple[str, tuple]:
     """SHA-256 of the file, and the identity of the file hashed."""
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
         identity = _identity(os.fstat(handle.fileno()))
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest(), identity
+        return stream_sha256(handle), identity
 
 
 # UTF-8 of what Swedish registers hold beyond ASCII (U+00A0–U+00FF: å ä ö é, NBSP, §; U+2000–U+20FF: – ’ €).
