@@ -1,4 +1,10 @@
-"""dagster-dbt reads dbt's manifest when the code location loads: make sure it exists and is current."""
+"""dagster-dbt reads dbt's manifest when the code location loads: make sure it exists and is current.
+
+Its parse state (`partial_parse.msgpack`) is also where each run's process starts its own parse
+(kpp/dbt_runner.py): parsed in the same environment, with no vars, dbt finds nothing
+changed and skips parsing. No config of the project depends on a var or on the data root
+(dbt_project/macros/where_subquery.sql), so one parse serves every period and data root.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kpp.settings import DBT_PROJECT_DIR, REPO_ROOT
+from kpp.settings import DBT_PROFILE_ENV, DBT_PROJECT_DIR, REPO_ROOT
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # dbt's saved parse state beside it: a copy of the project parses again only what changed (tests/test_marts.py)
 PARSE_STATE = MANIFEST.with_name("partial_parse.msgpack")
+
+
+def parse_environment() -> dict[str, str | None]:
+    """The environment dbt parses in, whoever parses: the profile's variables unset (their defaults).
+    dbt's saved parse state is only reused by a parse whose profile renders the same."""
+    return dict.fromkeys(DBT_PROFILE_ENV)
 
 
 def newest_source_mtime() -> float:
@@ -46,6 +58,7 @@ def ensure_manifest() -> Path:
             result = subprocess.run(
                 [str(dbt), "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(scratch)],
                 cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
+                env={name: value for name, value in os.environ.items() if name not in parse_environment()},
             )
             try:
                 if result.returncode != 0:

@@ -24,6 +24,8 @@ REGION_ENV = "KPP_REGION"
 KEEP_RUNS_ENV = "KPP_KEEP_RUNS"
 FULL_REBUILD_ENV = "KPP_FULL_REBUILD"
 DUCKDB_MEMORY_LIMIT_ENV, DUCKDB_TEMP_DIR_ENV = "KPP_DUCKDB_MEMORY_LIMIT", "KPP_DUCKDB_TEMP_DIR"
+# What dbt_project/profiles.yml reads (Settings.dbt_environment)
+DBT_PROFILE_ENV = (DATA_ROOT_ENV, DUCKDB_MEMORY_LIMIT_ENV, DUCKDB_TEMP_DIR_ENV)
 # Only for the built-in demo: `kpp demo` sets it for its own runs (on landing folders the generator wrote).
 DEMO_ENV = "KPP_DEMO"
 # The secret is no setting: kpp/landing/pseudonym.py reads it where it is used and keeps it nowhere else.
@@ -166,9 +168,8 @@ class Settings:
         return self.duckdb_temp_dir or self.data_root.duckdb_temp_dir
 
     def dbt_environment(self) -> dict[str, str]:
-        """What dbt_project/profiles.yml reads: set for each dbt invocation (orchestration/dbt_invocation.py)."""
-        return {DATA_ROOT_ENV: str(self.data_root.path), DUCKDB_MEMORY_LIMIT_ENV: self.duckdb_memory_limit,
-                DUCKDB_TEMP_DIR_ENV: str(self.spill_dir)}
+        """What dbt_project/profiles.yml reads: set for each dbt invocation (kpp/dbt_runner.py)."""
+        return dict(zip(DBT_PROFILE_ENV, (str(self.data_root.path), self.duckdb_memory_limit, str(self.spill_dir))))
 
     @property
     def duckdb_config(self) -> dict[str, str]:

@@ -36,6 +36,12 @@ class Step:
     def suite(self) -> str:
         return self.name
 
+    @property
+    def short_label(self) -> str:
+        """The label up to its colon, as a sentence goes on: `step 1 TKB extraction`."""
+        head = self.label.split(":", 1)[0]
+        return head[:1].lower() + head[1:]
+
     def owns(self, dbt_path: str) -> bool:
         """Whether a dbt file (``models/...``) belongs to this step's folders."""
         return any(dbt_path == folder or dbt_path.startswith(folder + "/") for folder in self.dbt_paths)
@@ -89,3 +95,12 @@ def step_of_dbt_node(original_file_path: str, name: str = "", steps: tuple[Step,
         return next((s for s in steps if name in s.seeds), None) or next(
             (s for s in steps if EVERY_OTHER_SEED in s.seeds), None)
     return next((s for s in steps if s.owns(original_file_path.rsplit("/", 1)[0])), None)
+
+
+def period_dbt_selection(steps: tuple[Step, ...] = STEPS) -> tuple[str, str | None]:
+    """The dbt `--select` and `--exclude` of a whole period, every step's nodes in one build
+    (the tests' fixtures; a run builds step by step, with a gate between)."""
+    selections = [dbt_selection(step) for step in steps]
+    excluded = {seed for _, exclude in selections for seed in (exclude or "").split()}
+    excluded -= {seed for step in steps for seed in step.seeds}
+    return " ".join(select for select, _ in selections), " ".join(sorted(excluded)) or None

@@ -27,7 +27,7 @@ from dagster import (
 )
 
 from kpp.settings import DataRoot
-from kpp.steps import group_of
+from kpp.steps import ALL_STEPS, group_of
 from orchestration.partitions import period_for_key
 from orchestration.schedules import (
     CYCLES,
@@ -45,11 +45,6 @@ DONE, DONE_LATE, FAILED, LATE, OPEN, MANUAL = "done", "done late", "FAILED", "LA
 # `kpp status` exits with this when a milestone is late (not done after its date) or failed
 EXIT_LATE = 1
 # an asset hint (a group of the definitions) as the calendar's reader knows it
-_PLAIN = {
-    "landing": "the delivery's loading", "step1_tkb": "step 1 (TKB extraction)",
-    "step2_allocation": "step 2 (allocation)", "step3_calculation": "step 3 (calculation)",
-    "step4_matching": "step 4 (matching)", "results": "the results", "exports": "the exports",
-}
 PASSED, WARNED = "passed", "warned"  # FAILED: a failed gate (severity ERROR)
 
 
@@ -115,7 +110,9 @@ def assets_for_hint(asset_graph: AssetGraph, hint: str) -> list[AssetKey]:
 
 
 def _plain(hint: str) -> str:
-    return _PLAIN.get(hint, hint.replace("_", " "))
+    """A step of the calendar by its label (seeds/kpp_steps.csv), another hint as it reads."""
+    step = next((step for step in ALL_STEPS if step.name == hint), None)
+    return step.short_label if step else hint.replace("_", " ")
 
 
 def _plain_asset(key: AssetKey) -> str:

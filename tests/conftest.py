@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +16,11 @@ import pytest
 # multi-year example's 2023 (tests/test_uses.py) in this process too.
 os.environ.setdefault("KPP_FIRST_YEAR", "2023")
 
+from kpp.dbt_runner import run_dbt
 from kpp.landing.pseudonym import PseudonymKey
 from kpp.landing.reader import ensure_drg_weights_table, load_partition
-from kpp.settings import DBT_PROJECT_DIR
+from kpp.settings import Settings
+from kpp.steps import period_dbt_selection
 from orchestration.partitions import period_for_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,21 +29,31 @@ EXAMPLE_KEY = "kpp-example-key-0123456789abcdef0123456789abcdef"
 TEST_KEY = PseudonymKey(EXAMPLE_KEY.encode(), "tests")
 
 
-def dbt_build(
-    db_path: Path, partition_key: str, extra_vars: dict | None = None, select: str | None = None, command: str = "build"
-) -> subprocess.CompletedProcess:
-    period = period_for_key(partition_key)
+@dataclass(frozen=True)
+class DbtResult:
+    success: bool
+    output: str  # dbt's console lines
+
+
+def dbt_build(db_path: Path, partition_key: str, extra_vars: dict | None = None, select: str | None = None,
+              command: str = "build") -> DbtResult:
+    """`dbt <command>` of one period on a data root, the way a run's steps call dbt (kpp/dbt_runner.py):
+    `select`, else every step of the period in one build."""
     assert db_path.name == "kpp.duckdb"
-    env = os.environ | {"KPP_DATA_ROOT": str(db_path.parent)}
-    args = [str(Path(sys.executable).with_name("dbt")), command, "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(db_path.parent / "dbt_target"),
-            "--vars", json.dumps(period.dbt_vars | (extra_vars or {}))]
-    if select:
-        args += ["--select", select]
-    return subprocess.run(args, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    settings = Settings.load(data_root=db_path.parent)
+    selection, exclude = (select, None) if select else period_dbt_selection()
+    lines: list[str] = []
+    invocation = run_dbt(
+        command, target_path=settings.data_root.dbt_target_dir(partition_key),
+        dbt_vars=period_for_key(partition_key).dbt_vars | (extra_vars or {}), environment=settings.dbt_environment(),
+        selection=["--select", selection, *(["--exclude", exclude] if exclude else []),
+                   # as in a run (orchestration/dbt_invocation.py); tests/test_end_to_end.py runs them
+                   *(["--exclude-resource-type", "unit_test"] if command == "build" else [])],
+        on_event=lambda raw: lines.append(raw["info"]["msg"]))
+    return DbtResult(invocation.success, "\n".join(lines))
 
 
-def load_and_build(db_path: Path, landing: Path, partition_key: str, extra_vars: dict | None = None) -> subprocess.CompletedProcess:
+def load_and_build(db_path: Path, landing: Path, partition_key: str, extra_vars: dict | None = None) -> DbtResult:
     with duckdb.connect(str(db_path)) as con:
         load_partition(con, landing, partition_key, TEST_KEY)
         ensure_drg_weights_table(con)
@@ -63,7 +72,7 @@ def handmade_db(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("handmade")
     db_path = root / "kpp.duckdb"
     result = load_and_build(db_path, write_region(root / "landing" / "2025-H1"), "2025-H1", {"unmatched_max_share": 0.1})
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.success, result.output[-3000:]
     return db_path
 
 

@@ -104,8 +104,8 @@ def test_dbt_unit_tests_pass(data_root):
     from tests.conftest import dbt_build
 
     result = dbt_build(data_root / "kpp.duckdb", "2025", command="test", select="test_type:unit")
-    assert result.returncode == 0, result.stdout[-2000:]
-    assert "PASS=10 " in result.stdout
+    assert result.success, result.output[-2000:]
+    assert "PASS=10 " in result.output
 
 
 def test_a_failed_gate_exits_1_naming_it_and_writes_no_exports(tmp_path, monkeypatch, capsys):

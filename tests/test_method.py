@@ -120,8 +120,8 @@ def test_unmatched_share_gate_fails_at_the_default_threshold(db, tmp_path):
     copy = tmp_path / "kpp.duckdb"
     shutil.copy(db, copy)
     result = dbt_build(copy, PK, select="path:models/intermediate/step4_matching")
-    assert result.returncode != 0
-    assert "all_checks_passed_int_matching_checks_computed" in result.stdout
+    assert not result.success
+    assert "all_checks_passed_int_matching_checks_computed" in result.output
     rows = query(copy, "select check_name, passed from intermediate.int_matching_checks_computed where partition_key = ? "
                      "and not passed and severity = 'error'", [PK])
     assert rows == [("unmatched_share_max", False)]

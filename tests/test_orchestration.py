@@ -282,7 +282,7 @@ def test_status_shows_done_failed_late_and_open_milestones():
         assert states["reconciliation"].due == date(2026, 3, 10)
         assert states["reconciliation"].detail.startswith("step 2 (allocation): its gate failed ")
         assert states["reconciliation"].detail.endswith(" on pools; see the period's gates.html")
-        assert states["controls"].detail == "the results: 0 of 1 results computed; not yet: exports"
+        assert states["controls"].detail == "results: 0 of 1 results computed; not yet: exports"
 
         later = milestone_statuses(instance, graph, "2025", date(2026, 3, 23))
         assert [s.milestone.name for s in later if s.state == LATE] == ["specific_cost_recalculation"]
@@ -303,7 +303,7 @@ def test_status_shows_done_failed_late_and_open_milestones():
         assert not materialize(definitions, partition_key="2025", instance=instance, raise_on_error=False).success
         states = {s.milestone.name: s for s in milestone_statuses(instance, graph, "2025", date(2026, 4, 20))}
         assert states["flagging"].state == FAILED
-        assert states["flagging"].detail.startswith("step 1 (TKB extraction): the step failed ")
+        assert states["flagging"].detail.startswith("step 1 TKB extraction: the step failed ")
         assert states["ledger_loaded"].state == DONE_LATE
         # the temp cycle of the same year has nothing yet, and its dates are in August–October
         temp = milestone_statuses(instance, graph, "2025-H1", date(2025, 8, 20))

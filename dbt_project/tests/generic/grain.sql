@@ -1,0 +1,25 @@
+{#- The model's grain, as its YAML states it ("one row per …"): no two rows share these columns,
+    and none of them is empty unless listed in `nullable` (a key part that is empty on purpose,
+    e.g. the roll-up rows of cost_per_drg_point). One query for what was `unique` plus a
+    `not_null` per key column: each test is a node of every run's dbt build.
+    `contacts`: test the rows of at most 500 of that model's contacts in the period, in a fixed
+    pseudo-random order; for the cost trace views, whose rows are contacts × ledger rows. -#}
+{% test grain(model, columns, nullable=[], contacts=none) %}
+{#- quoted: a key column may be a keyword (reconciliation's "check") -#}
+{%- set quoted = [] -%}
+{%- for column in columns %}{% do quoted.append(adapter.quote(column)) %}{% endfor -%}
+select {{ quoted | join(', ') }}, count(*) as n_rows
+from {{ model }}
+{%- if contacts %}
+where contact_id in (
+    select contact_id from {{ contacts }} where partition_key = '{{ var("partition_key") }}'
+    order by hash(contact_id), contact_id
+    limit 500
+)
+{%- endif %}
+group by {{ quoted | join(', ') }}
+having count(*) > 1
+{%- for column in columns if column not in nullable %}
+    or {{ adapter.quote(column) }} is null
+{%- endfor %}
+{% endtest %}
