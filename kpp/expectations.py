@@ -5,10 +5,10 @@ dbt computes every number a gate looks at; a suite validates it. A suite
 validates: each is a dbt model (or source) of the stage, read for the run's period
 on a read-only connection (the GX SQL datasource is broken on DuckDB) — registers,
 one row per centre, file or care type, one-row totals, never a whole big table.
-Every expectation names its rule and frame in ``meta``; ``expectations/thresholds.yml``
-gives each rule its severity and numbers, per region. The spec's identities are no
-expectations: they are rows of the steps' checks models, gated by dbt's test
-``all_checks_passed`` (docs/gates.md).
+Every expectation names its rule and frame in ``meta`` and gives the rule's severity and
+numbers beside it (``meta.defaults``); ``expectations/thresholds.yml`` overrides them per
+region. The spec's identities are no expectations: they are rows of the steps' checks
+models, gated by dbt's test ``all_checks_passed`` (docs/gates.md).
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ def vocabularies() -> dict[str, list[str]]:
     return {seed: values(seed, column) for seed, column in VOCABULARY_SEEDS.items()}
 
 
+def _check_severity(where: str, rule: str, values: dict[str, Any]) -> None:
+    if values.get("severity") not in _GX_SEVERITY:
+        raise ValueError(f"{where}: rule {rule!r} needs severity error or warning, not {values.get('severity')!r}.")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     region: str
@@ -65,29 +70,31 @@ class Thresholds:
 
     @classmethod
     def load(cls, region: str | None = None, path: Path = EXPECTATIONS_DIR / "thresholds.yml") -> "Thresholds":
-        """The defaults, with the block of `region` (else the setting's, $KPP_REGION) laid over them."""
+        """The suites' defaults, with the block of `region` (else the setting's, $KPP_REGION) laid over them."""
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
         region = region if region is not None else Settings.load().region
-        rules = {suite: {rule: dict(values) for rule, values in by_rule.items()} for suite, by_rule in config["defaults"].items()}
+        rules = {suite: Suite.load(suite).defaults for suite in (*SUITES, USES_SUITE)}
         if region:
             if region not in (config.get("regions") or {}):
                 raise ValueError(f"{REGION_ENV}={region}: no such region in {path.name}; known: {', '.join(config.get('regions') or {})}.")
+            where = f"{path.name}, region {region}"
             for suite, by_rule in config["regions"][region].items():
                 for rule, values in by_rule.items():
                     if rule not in rules.get(suite, {}):
-                        raise ValueError(f"{path.name}, region {region}: {suite} has no rule {rule!r}.")
+                        raise ValueError(f"{where}: {suite} has no rule {rule!r}.")
+                    if unknown := set(values) - set(rules[suite][rule]):
+                        raise ValueError(f"{where}: rule {rule!r} of {suite} has no {', '.join(sorted(unknown))} "
+                                         f"(its meta.defaults in expectations/{suite}.json).")
                     rules[suite][rule].update(values)
-        for suite, by_rule in rules.items():
-            for rule, values in by_rule.items():
-                if values.get("severity") not in _GX_SEVERITY:
-                    raise ValueError(f"{path.name}: {suite}.{rule} needs severity error or warning, not {values.get('severity')!r}.")
+                    _check_severity(where, rule, rules[suite][rule])
         return cls(region or "defaults", float(config["tolerance_sek"]), rules)
 
     def severity(self, suite: str, rule: str) -> str:
         try:
             return self.rules[suite][rule]["severity"]
         except KeyError:
-            raise ValueError(f"thresholds.yml has no entry for rule {rule!r} of suite {suite}.") from None
+            raise ValueError(f"no severity for rule {rule!r} of suite {suite} (its meta.defaults in "
+                             f"expectations/{suite}.json).") from None
 
     def parameters(self, suite: str) -> dict[str, Any]:
         """The suite's $PARAMETER values: number `max` of rule `r` is `r_max`; a vocabulary seed's list by its name."""
@@ -122,6 +129,21 @@ class Suite:
                  for f, spec in kpp["frames"].items()}
         return cls(body["name"], kpp["title"], {f: spec["keys"] for f, spec in kpp["frames"].items()}, body["expectations"],
                    reads)
+
+    @property
+    def defaults(self) -> dict[str, dict[str, Any]]:
+        """Rule -> its severity and numbers, from the one expectation that names the rule (its meta.defaults).
+
+        One expectation per rule: the gate's results, metadata and report are keyed by rule."""
+        where = f"expectations/{self.name}.json"
+        defaults: dict[str, dict[str, Any]] = {}
+        for e in self.expectations:
+            rule = e["meta"]["rule"]
+            if rule in defaults:
+                raise ValueError(f"{where}: rule {rule!r} is named by two expectations; give each its own rule.")
+            defaults[rule] = dict(e["meta"].get("defaults") or {})
+            _check_severity(where, rule, defaults[rule])
+        return defaults
 
     @property
     def is_per_period(self) -> bool:

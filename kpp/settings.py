@@ -110,7 +110,7 @@ class Settings:
     parquet: bool = False  # each export also as Parquet
     agreement: Path | None = None  # the run's agreement file, over <data root>/agreement.yml (docs/uses.md)
     demo: bool = False  # the demo key may pseudonymise generated landing folders
-    region: str = ""  # the block of expectations/thresholds.yml laid over the defaults
+    region: str = ""  # the block of expectations/thresholds.yml laid over the suites' defaults
     keep_runs: int = DEFAULT_KEEP_RUNS  # runs kept per period (docs/data-protection.md)
     # rebuild everything whatever the period's state says (e.g. after a hand `dbt build --full-refresh`)
     full_rebuild: bool = False

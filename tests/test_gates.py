@@ -1,5 +1,5 @@
-"""The expectation gates (orchestration/checks, expectations/): suites as data, thresholds
-per region, results without personal data, and blocking checks between the steps.
+"""The expectation gates (orchestration/checks, expectations/): suites as data with their rules' defaults,
+overrides per region, results without personal data, and blocking checks between the steps.
 
 The gates run directly on the hand-made region (tests/handmade.py, costed without
 Dagster), where every observed number is worked out on paper; one `kpp run`
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from dagster import AssetCheckKey, DagsterInstance
 
 from kpp.expectations import (
@@ -56,11 +58,10 @@ def failed(outcome) -> dict[str, list[dict]]:
     return {r.rule: list(r.offending) for r in outcome.errors + outcome.warnings}
 
 
-def test_suites_are_gx_suites_whose_rules_and_parameters_are_in_the_thresholds():
+def test_suites_are_gx_suites_that_give_each_rule_its_defaults():
     import great_expectations as gx
 
     thresholds = Thresholds.load("")
-    used_rules = {}
     for name in (*SUITES, USES_SUITE):
         body = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
         assert len(gx.ExpectationSuite(**body).expectations) == len(body["expectations"])
@@ -68,7 +69,7 @@ def test_suites_are_gx_suites_whose_rules_and_parameters_are_in_the_thresholds()
         params = thresholds.parameters(name)
         for e in suite.expectations:
             assert e["meta"]["frame"] in suite.frames, e
-            thresholds.severity(name, e["meta"]["rule"])
+            assert thresholds.rules[name][e["meta"]["rule"]] == e["meta"]["defaults"]
             for value in e["kwargs"].values():
                 if isinstance(value, dict) and "$PARAMETER" in value:
                     assert value["$PARAMETER"].lstrip("-") in params, (name, value)
@@ -76,10 +77,21 @@ def test_suites_are_gx_suites_whose_rules_and_parameters_are_in_the_thresholds()
             # a frame reads a dbt relation; a period's gate reads its period only, the uses' gate every period
             dbt_relation(suite.reads[frame].relation)
             assert ("$partition_key" in suite.query(frame)) == (name != USES_SUITE), (name, frame)
-        used_rules[name] = [e["meta"]["rule"] for e in suite.expectations]
-        assert len(used_rules[name]) == len(set(used_rules[name])), name
-    # no threshold for a rule that no suite has
-    assert {s: sorted(r) for s, r in thresholds.rules.items()} == {s: sorted(r) for s, r in used_rules.items()}
+    assert list(thresholds.rules) == [*SUITES, USES_SUITE]
+    assert thresholds.rules["step3_calculation"]["unit_cost_bed_day"] == {"severity": "warning", "min": 1000, "max": 60000}
+
+
+def test_a_rule_has_one_expectation_with_its_defaults():
+    step2 = Suite.load("step2_allocation")
+    (share,) = [e for e in step2.expectations if e["meta"]["rule"] == "indirect_share"]
+    assert step2.defaults["indirect_share"] == {"severity": "warning", "min": 0.02, "max": 0.75}
+    with pytest.raises(ValueError, match="expectations/step2_allocation.json: rule 'indirect_share' is named by two "
+                                         "expectations; give each its own rule"):
+        replace(step2, expectations=[share, share]).defaults
+    bare = {**share, "meta": {"rule": "indirect_share", "frame": "totals"}}
+    with pytest.raises(ValueError, match="expectations/step2_allocation.json: rule 'indirect_share' needs severity error "
+                                         "or warning, not None"):
+        replace(step2, expectations=[bare]).defaults
 
 
 def test_no_rule_is_both_an_expectation_and_a_check_of_dbt(handmade_db):
@@ -132,7 +144,7 @@ def test_a_gate_on_small_frames_names_its_offending_rows():
         "contact_end_not_before_start (error): No contact ends before it starts (end_ts ≥ start_ts). Observed: 1 of 2 "
         "rows unexpected — shortest_stay_hours=-24.00, cost_center=K2, ending_before_start=contacts.csv line 7, column "
         "end_ts 2025-03-09 10:00 < start_ts 2025-03-10 10:00 (C2)")
-    # the same share passes at the default and fails at a stricter region's threshold (expectations/thresholds.yml)
+    # the same share passes at the suite's default and fails at a stricter threshold
     step2 = Suite.load("step2_allocation")
     share = Suite("step2_allocation", step2.title, {"totals": []},
                   [e for e in step2.expectations if e["meta"]["rule"] == "indirect_share"])
@@ -174,7 +186,7 @@ def test_failed_checks_are_the_error_checks_that_did_not_pass_in_reconciliation_
         assert failed_checks(con, "2024") == []
 
 
-def test_a_region_block_overrides_single_entries(monkeypatch):
+def test_a_region_block_overrides_single_entries(monkeypatch, tmp_path):
     defaults = Thresholds.load("")
     monkeypatch.setenv("KPP_REGION", "example_region")
     region = Thresholds.load()
@@ -186,6 +198,16 @@ def test_a_region_block_overrides_single_entries(monkeypatch):
     assert region.rules["step3_calculation"]["unit_cost_lab"] == defaults.rules["step3_calculation"]["unit_cost_lab"]
     with pytest.raises(ValueError, match="KPP_REGION=atlantis: no such region in thresholds.yml; known: example_region"):
         Thresholds.load("atlantis")
+    for block, error in [
+        ({"landing": {"reject_shares": {"max": 0.1}}}, "landing has no rule 'reject_shares'"),
+        ({"landing": {"reject_share": {"mx": 0.1}}},
+         r"rule 'reject_share' of landing has no mx \(its meta.defaults in expectations/landing.json\)"),
+        ({"landing": {"reject_share": {"severity": "fatal"}}}, "rule 'reject_share' needs severity error or warning, not 'fatal'"),
+    ]:
+        path = tmp_path / "thresholds.yml"
+        path.write_text(yaml.safe_dump({"tolerance_sek": 0.005, "regions": {"r": block}}), encoding="utf-8")
+        with pytest.raises(ValueError, match=f"thresholds.yml, region r: {error}"):
+            Thresholds.load("r", path)
 
 
 def test_the_handmade_region_passes_every_gate_warning_only_of_its_rejects(handmade_db):

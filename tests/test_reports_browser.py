@@ -73,7 +73,7 @@ def test_gate_report_renders_every_suite_offline(example_run, offline):
         assert [r[0] for r in rows] == [e["meta"]["rule"] for e in expected], suite
         for rule, severity, result, _, threshold, observed, _ in rows:
             assert result in ("passed", "warned") and threshold and observed, (suite, rule)
-    # a threshold from expectations/thresholds.yml, resolved
+    # a rule's default from its suite, resolved
     assert "unit_cost ≤ 60000 where service_group == bed_day" in offline.find_element("tag name", "body").text
     badge = offline.execute_script("return getComputedStyle(document.querySelector('.badge.passed')).backgroundColor")
     assert badge == "rgb(216, 240, 220)"

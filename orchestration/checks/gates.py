@@ -94,7 +94,7 @@ def gate_check(step: Step) -> AssetChecksDefinition:
             partitions_def=period_partitions,
             pool="duckdb",
             description=f"{step.label_sv} ({step.label}): Great Expectations suite expectations/{suite}.json, "
-            "thresholds expectations/thresholds.yml.",
+            "region overrides expectations/thresholds.yml.",
         )(check)
 
 
