@@ -39,7 +39,7 @@ def test_status_of_the_example_run(example_run, tmp_path, monkeypatch, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.count(" done late ") == 9 and "Nothing is late." in out
-    assert "step 2 (allocation): " in out and "gates passed" in out
+    assert "step 2 allocation: " in out and "gates passed" in out
     assert not re.search(r"\b(int|stg)_\w+|intermediate/|marts/|staging/", out)  # no internal model names
     # a cycle with nothing run yet, after its dates: late, and the exit code says so
     assert main([*args, "--partition", "2026-H1"]) == EXIT_LATE

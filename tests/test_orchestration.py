@@ -280,7 +280,7 @@ def test_status_shows_done_failed_late_and_open_milestones():
             "flagging": DONE_LATE, "reconciliation": FAILED, "specific_cost_recalculation": OPEN,
             "cost_list_export": OPEN, "controls": OPEN, "kpp_ready": OPEN}
         assert states["reconciliation"].due == date(2026, 3, 10)
-        assert states["reconciliation"].detail.startswith("step 2 (allocation): its gate failed ")
+        assert states["reconciliation"].detail.startswith("step 2 allocation: its gate failed ")
         assert states["reconciliation"].detail.endswith(" on pools; see the period's gates.html")
         assert states["controls"].detail == "results: 0 of 1 results computed; not yet: exports"
 
@@ -397,7 +397,7 @@ def test_kpp_explain_command(handmade, capsys):
 
 def test_cost_trace_gate_flags_a_contact_whose_trace_does_not_sum(handmade, tmp_path):
     # the gate's compiled query from the fixture's dbt build, on a copy whose cost list was tampered with
-    (gate_sql,) = (handmade / "dbt_target" / "compiled").rglob("sums_to_cost_trace*.sql")
+    (gate_sql,) = (handmade / "dbt_target").rglob("compiled/**/sums_to_cost_trace*.sql")
     copy = tmp_path / "kpp.duckdb"
     shutil.copy(handmade / "kpp.duckdb", copy)
     with duckdb.connect(str(copy)) as con:
