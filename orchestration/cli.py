@@ -93,23 +93,32 @@ def _say_failure(root: DataRoot, note: str, result, log_path: Path) -> None:
         _say(f"wrote {path}")
 
 
-def run_period(partition_key: str, data_root: str | None = None, csv_dialect: str | None = None,
-               export_dialect: str | None = None, parquet: bool | None = None, agreement: str | None = None,
-               demo: bool = False) -> int:
+def run_periods(partition_keys: list[str], data_root: str | None = None, csv_dialect: str | None = None,
+                export_dialect: str | None = None, parquet: bool | None = None, agreement: str | None = None,
+                demo: bool = False) -> int:
+    """`kpp run PARTITION [PARTITION …]`: each period in the order given, stopping at the first that
+    fails, then the uses once over everything published (a backfill recomputes them once, not per period)."""
     from orchestration.housekeeping import exclusive
 
-    period = period_for_key(partition_key)
+    periods = [period_for_key(key) for key in partition_keys]
+    if len({p.key for p in periods}) < len(periods):
+        raise ValueError(f"a period is given twice: {' '.join(partition_keys)}")
     # every setting read and checked once, before anything is created
     settings = Settings.load(data_root, csv_dialect=csv_dialect, export_dialect=export_dialect, parquet=parquet,
                              agreement=agreement, demo=True if demo else None)
     root = settings.data_root
-    if not root.landing_dir(period.key).is_dir():
-        # before any Dagster run or file: a typo in the data root must not become a skeleton warehouse
-        _say(f"error: no delivery for {period.key}: {root.landing_dir(period.key)} does not exist "
-             "(put the eight extracts there; README)")
-        return EXIT_BAD_USAGE
-    with exclusive(root, period.key, _say):
-        return _run_locked(period, settings)
+    for period in periods:
+        if not root.landing_dir(period.key).is_dir():
+            # before any Dagster run or file: a typo in the data root must not become a skeleton warehouse
+            _say(f"error: no delivery for {period.key}: {root.landing_dir(period.key)} does not exist "
+                 "(put the eight extracts there; README)")
+            return EXIT_BAD_USAGE
+    with exclusive(root, " ".join(p.key for p in periods), _say):
+        for period in periods:
+            if code := _run_locked(period, settings):
+                return code
+        # spec §7.4: the uses span the published periods; every publish recomputes them
+        return _run_uses(settings)
 
 
 def _run_locked(period, settings: Settings) -> int:
@@ -175,8 +184,7 @@ def _execute(settings: Settings, period, instance) -> int:
     summary = json.loads((root.exports_dir(period.key) / "summary.json").read_text(encoding="utf-8"))
     _say(f"KPP {period.key} done in {time.monotonic() - started:.0f} s; exports in {root.exports_dir(period.key)}")
     _print_summary(summary)
-    # spec §7.4: the uses span the published periods; every publish recomputes them
-    return _run_uses(settings)
+    return 0
 
 
 def _run_uses(settings: Settings) -> int:
@@ -262,12 +270,8 @@ def demo(data_root: str | None) -> int:
     if not (is_generated(root.landing_dir("2025")) and is_generated(root.landing_dir("2025-H1"))):
         _say(f"demo: generating the demo region (two hospitals, year 2025) in {root.path / 'landing'}")
         generate("demo", 2025, root.path, progress=lambda m: _say(f"demo: {m}"))
-    for key in ("2025-H1", "2025"):
-        # the demo key, for these runs only (and only on the generator's folders)
-        code = run_period(key, str(root.path), demo=True)
-        if code:
-            return code
-    return 0
+    # the demo key, for these runs only (and only on the generator's folders)
+    return run_periods(["2025-H1", "2025"], str(root.path), demo=True)
 
 
 def generate_data(size: str, year: int, data_root: str | None, seed: int, dirty: float) -> int:
@@ -297,13 +301,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="compute one KPP period and write its exports",
+        help="compute one KPP period (or several, in order) and write its exports",
         description="Materialise every asset of one period (landing → four steps → results → published → exports) through the "
         "Dagster definitions the UI loads. Reads <data root>/landing/PARTITION/, writes <data root>/exports/PARTITION/. "
+        "Several periods run one after the other (a backfill), stopping at the first that fails; then the uses "
+        "across the published periods run once. "
         "Exits 1 naming the gate and the offending values when a check fails (no exports are written then), "
         "2 on bad usage, a missing key or a missing landing folder (then nothing is created).",
     )
-    run.add_argument("partition", metavar="PARTITION", help="the period: YYYY-H1 (temp KPP, Jan–Jun) or YYYY (full-year KPP)")
+    run.add_argument("partition", metavar="PARTITION", nargs="+",
+                     help="the period: YYYY-H1 (temp KPP, Jan–Jun) or YYYY (full-year KPP); several run one after "
+                     "the other (a backfill), then the uses once")
     run.add_argument("--data-root", metavar="DIR", help="folder holding landing/ (default $KPP_DATA_ROOT or ./data)")
     run.add_argument("--csv-dialect", choices=CSV_DIALECTS,
                      help="CSV dialect of the landing files: standard (',' and '.'), swedish (';' and decimal comma), "
@@ -384,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     try:
         if args.command == "run":
-            return run_period(args.partition, args.data_root, args.csv_dialect, args.export_dialect, args.parquet,
+            return run_periods(args.partition, args.data_root, args.csv_dialect, args.export_dialect, args.parquet,
                               args.agreement)
         if args.command == "uses":
             return run_uses(args.data_root, args.agreement)

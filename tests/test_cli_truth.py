@@ -20,6 +20,12 @@ def test_run_without_a_delivery_creates_nothing(tmp_path, monkeypatch, capsys):
     (tmp_path / "root" / "landing" / "2025").mkdir(parents=True)
     assert main(["run", "2024", "--data-root", str(tmp_path / "root")]) == EXIT_BAD_USAGE
     assert [p.name for p in (tmp_path / "root").iterdir()] == ["landing"]
+    # several periods: every delivery is there before any runs; a period given twice is a usage error
+    assert main(["run", "2025", "2024", "--data-root", str(tmp_path / "root")]) == EXIT_BAD_USAGE
+    assert f"{tmp_path}/root/landing/2024 does not exist" in capsys.readouterr().err
+    assert main(["run", "2025", "2025", "--data-root", str(tmp_path / "root")]) == EXIT_BAD_USAGE
+    assert "a period is given twice: 2025 2025" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "root").iterdir()] == ["landing"] and not (tmp_path / "home").exists()
 
 
 def test_status_of_a_missing_data_root(tmp_path, capsys):
