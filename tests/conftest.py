@@ -23,6 +23,13 @@ from kpp.settings import Settings
 from kpp.steps import period_dbt_selection
 from orchestration.partitions import period_for_key
 
+
+def pytest_collection_modifyitems(items) -> None:
+    """Modules marked `whole_runs` first: xdist hands out test files in collection order, and a long
+    file handed out last keeps one worker busy while the other has finished."""
+    items.sort(key=lambda item: item.get_closest_marker("whole_runs") is None)  # stable: else in file order
+
+
 FIXTURES = Path(__file__).parent / "fixtures"
 # the key the public worked examples' expected files were computed with (synthetic data only)
 EXAMPLE_KEY = "kpp-example-key-0123456789abcdef0123456789abcdef"

@@ -20,6 +20,8 @@ from kpp.explain import explain, render
 from kpp.publish import publish_period
 from tests.conftest import EXAMPLE_KEY, query
 
+pytestmark = pytest.mark.whole_runs
+
 # what a toy warehouse publishes (a real one: the manifest's mart tables, tests/test_marts.py)
 SOURCES = [("marts", "cost_list"), ("marts", "unit_costs"), ("landing", "input_files")]
 

@@ -19,6 +19,8 @@ from kpp.landing.reader import load_partition
 from kpp.periods import Period, period_for_key
 from tests.conftest import EXAMPLE_KEY, FIXTURES, TEST_KEY
 
+pytestmark = pytest.mark.whole_runs
+
 PERIOD = "2025"
 # one ledger row of the worked example's 2025 (line 15): 1 000 SEK more, a late correction
 LEDGER_ROW, CORRECTED_ROW = "2025-03,K1001,5010,260870.36", "2025-03,K1001,5010,261870.36"

@@ -20,6 +20,8 @@ import pytest
 from orchestration.cli import main
 from tests.conftest import EXAMPLE_KEY, FIXTURES
 
+pytestmark = pytest.mark.whole_runs
+
 EXAMPLE = FIXTURES / "uses_small"
 EXPECTED = EXAMPLE / "expected" / "uses"
 PERIODS = ("2023", "2024", "2025-H1", "2025")
