@@ -310,7 +310,8 @@ def lean_run(data_root: Path, partition: str, env: dict) -> dict:
 # ---------------------------------------------------------------- changed-file re-run
 
 def change_one_ledger_amount(landing: Path) -> Path:
-    """Add 1 000 SEK to the first ledger row (a late correction); returns the backup to restore."""
+    """Add 1 000 SEK to the first ledger row of the period's year (a late correction; a row of a month
+    outside the period would change nothing); returns the backup to restore."""
     path = landing_file(landing, "ledger")
     backup = path.with_name(path.name + ".benchmark-original")
     shutil.copy2(path, backup)
@@ -319,10 +320,13 @@ def change_one_ledger_amount(landing: Path) -> Path:
         rel = reader(path)  # the backup's name hides the format from `reader`
         cols = [r[0] for r in con.execute(f"describe select * from {rel}").fetchall()]
         select = ", ".join(
-            "case when rn = 1 then cast(amount as decimal(38,10)) + 1000 else amount end as amount" if c == "amount"
+            "case when rn = first_rn then cast(amount as decimal(38,10)) + 1000 else amount end as amount" if c == "amount"
             else quote_ident(c) for c in cols)
+        numbered = f"(select *, row_number() over () as rn from {rel})"
         fmt = "(format parquet)" if path.suffix == ".parquet" else "(header, delimiter ',')"
-        con.execute(f"copy (select {select} from (select *, row_number() over () as rn from {rel})) to {duckdb.ConstantExpression(str(tmp))} {fmt}")
+        first_in_year = f"(select min(rn) from {numbered} where starts_with(cast(month as varchar), $year))"
+        con.execute(f"copy (select {select} from (select *, {first_in_year} as first_rn from {numbered})) "
+                    f"to {duckdb.ConstantExpression(str(tmp))} {fmt}", {"year": landing.name[:4]})
     tmp.replace(path)
     return backup
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import shutil
@@ -90,23 +91,31 @@ class ExampleRun:
 
 
 @pytest.fixture(scope="session")
-def example_run(tmp_path_factory) -> ExampleRun:
+def example_run(tmp_path_factory, worker_id) -> ExampleRun:
     """`kpp run` of both periods of the public worked example (tests/fixtures/small), once per session.
 
-    The console (progress, dbt and Dagster output) is kept for the personal-data scan.
+    Under xdist the workers share it: the first builds it under a lock, the others wait and read
+    it (the tests only read it, or copy it). The console (progress, dbt and Dagster output) is kept
+    for the personal-data scan.
     """
     from orchestration.cli import main
 
-    root = tmp_path_factory.mktemp("example")
-    shutil.copytree(FIXTURES / "small" / "landing", root / "landing")
-    shutil.copy(FIXTURES / "small" / "drg_weights.csv", root / "drg_weights.csv")
-    console = io.StringIO()
-    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
-        mp.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        code = main(["run", "2025-H1", "2025", "--data-root", str(root)])
-    assert code == 0, console.getvalue()[-3000:]
-    return ExampleRun(root, console.getvalue())
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    root, console_file = shared / "example", shared / "example-console.txt"
+    with (shared / "example.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not console_file.is_file():
+            shutil.copytree(FIXTURES / "small" / "landing", root / "landing")
+            shutil.copy(FIXTURES / "small" / "drg_weights.csv", root / "drg_weights.csv")
+            console = io.StringIO()
+            with (pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(console),
+                  contextlib.redirect_stderr(console)):
+                mp.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
+                mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+                code = main(["run", "2025-H1", "2025", "--data-root", str(root)])
+            assert code == 0, console.getvalue()[-3000:]
+            console_file.write_text(console.getvalue(), encoding="utf-8")
+    return ExampleRun(root, console_file.read_text(encoding="utf-8"))
 
 
 def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -98,12 +98,14 @@ def test_missing_key_refuses_to_run(tmp_path, monkeypatch, capsys):
     assert "KPP_PSEUDONYM_KEY" in capsys.readouterr().err
 
 
-def test_dbt_unit_tests_pass(data_root):
+def test_dbt_unit_tests_pass(data_root, tmp_path):
     """The SQL-logic unit tests (retro DRG weights, outlier thresholds and ties, order-independent contact costs;
-    the uses' price chain, classes, series and base points) against the built warehouse."""
+    the uses' price chain, classes, series and base points) against a copy of the built warehouse (dbt opens
+    it for writing; the example run is shared)."""
     from tests.conftest import dbt_build
 
-    result = dbt_build(data_root / "kpp.duckdb", "2025", command="test", select="test_type:unit")
+    shutil.copy(data_root / "kpp.duckdb", tmp_path / "kpp.duckdb")
+    result = dbt_build(tmp_path / "kpp.duckdb", "2025", command="test", select="test_type:unit")
     assert result.success, result.output[-2000:]
     assert "PASS=10 " in result.output
 
