@@ -182,7 +182,8 @@ class StepLineage:
             except Exception as exc:  # sqlglot cannot parse or trace every statement
                 self.log.warning(f"column lineage of {node['name']} skipped: {type(exc).__name__}: {exc}"[:500])
         metadata = column_metadata(columns, deps, descriptions)
-        if self.count_rows is not None:
+        # a view holds no rows: counting one computes it (the cost trace's: every contact × ledger row)
+        if self.count_rows is not None and node["config"].get("materialized") != "view":
             rows = self.count_rows(relation_of(node["relation_name"]))
             if rows is not None:
                 metadata["dagster/row_count"] = MetadataValue.int(rows)
