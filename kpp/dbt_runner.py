@@ -175,8 +175,11 @@ def _invocations(command: str, project_dir: Path, common: list[str], vars_json: 
         if not remaining:
             return
         nodes = {**manifest.nodes, **manifest.unit_tests}
+        # the resource types the caller left out stay out: `fqn:` also selects the unit tests under a model's name
+        excluded = [arg for flag, value in zip(selection, selection[1:]) if flag == "--exclude-resource-type"
+                    for arg in (flag, value)]
         selection = ["--select", " ".join("fqn:" + ".".join(nodes[uid].fqn) for uid in remaining),
-                     "--indirect-selection", "empty"]
+                     "--indirect-selection", "empty", *excluded]
     yield dbtRunner(manifest=manifest, callbacks=[on_message]).invoke([command, *common, *selection])
 
 

@@ -55,8 +55,8 @@ def _progress_bar(step: str, done: int, total: int, running: str) -> None:
     _bar_shown = True
 
 
-def _prepare(root: DataRoot, year: int) -> None:
-    """Dagster for one process: the data root, partitions covering `year`, the instance home."""
+def _prepare(root: DataRoot, *years: int) -> None:
+    """Dagster for one process: the data root, partitions covering `years`, the instance home."""
     from orchestration.housekeeping import DataRootError
 
     try:
@@ -65,10 +65,10 @@ def _prepare(root: DataRoot, year: int) -> None:
         raise DataRootError(f"cannot create the data root {root.path} ({exc.strerror}): give a --data-root this user "
                             "may write to.") from None
     # The partitions are fixed when the definitions load (orchestration/partitions.py): a process that
-    # has not loaded them yet widens its range to the year asked for.
+    # has not loaded them yet widens its range to the years asked for.
     if "orchestration.partitions" not in sys.modules:
         first, last = period_years()
-        os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(min(first, year)), str(max(last, year))
+        os.environ[FIRST_YEAR_ENV], os.environ[LAST_YEAR_ENV] = str(min(first, *years)), str(max(last, *years))
     prepare_instance(Path(os.environ.setdefault("DAGSTER_HOME", str(root.path / "dagster_home"))))
 
 
@@ -114,11 +114,20 @@ def run_periods(partition_keys: list[str], data_root: str | None = None, csv_dia
                  "(put the eight extracts there; README)")
             return EXIT_BAD_USAGE
     with exclusive(root, " ".join(p.key for p in periods), _say):
-        for period in periods:
+        _prepare(root, *(p.year for p in periods))  # the partitions cover every period asked for
+        code, published = 0, []
+        for n, period in enumerate(periods):
             if code := _run_locked(period, settings):
-                return code
-        # spec §7.4: the uses span the published periods; every publish recomputes them
-        return _run_uses(settings)
+                if later := [p.key for p in periods[n + 1:]]:
+                    _say(f"not run, as {period.key} failed: {' '.join(later)}")
+                break
+            published.append(period.key)
+        if not published:
+            return code
+        # spec §7.4: the uses span the published periods; every publish recomputes them (also when a
+        # later period of the command failed)
+        uses = _run_uses(settings)
+        return code or uses
 
 
 def _run_locked(period, settings: Settings) -> int:

@@ -105,6 +105,8 @@ def example_run(tmp_path_factory, worker_id) -> ExampleRun:
     with (shared / "example.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not console_file.is_file():
+            if root.exists():
+                pytest.fail("the example run failed on another worker: its error is that worker's first failure")
             shutil.copytree(FIXTURES / "small" / "landing", root / "landing")
             shutil.copy(FIXTURES / "small" / "drg_weights.csv", root / "drg_weights.csv")
             console = io.StringIO()

@@ -87,6 +87,9 @@ def test_a_ledger_correction_keeps_the_matching_and_computes_what_a_full_run_doe
     # …while unit costs and every contact's cost are computed again
     assert "reused int_unit_costs_calculated" not in second and "reused int_contacts_costed" not in second
     assert "reused int_cost_items_costed" not in second
+    # dbt's unit tests are the suite's, not a period build's, also when the build names its nodes one by one
+    _, second_log = sorted((root / "logs").glob(f"kpp-{PERIOD}-*.log"))[:2]  # named by their start time
+    assert "START unit_test" not in second_log.read_text(encoding="utf-8")
     assert set(after) == set(expected) and len(expected) == 14
     assert [name for name in expected if after[name] != expected[name]] == []
     assert before["cost_list.csv"] != after["cost_list.csv"]  # the correction reached the contacts' costs
