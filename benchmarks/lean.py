@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import csv
 import json
 import os
 import shutil
@@ -511,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         found = [p for p in (args.landing / "drg_weights.csv", args.landing.parent.parent / "drg_weights.csv") if p.is_file()]
         drg_weights = found[0] if found else REPO / "seeds" / "drg_weight_list.csv"
     temp = args.out.parent / ".lean_spill"
+    temp.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(config={"memory_limit": args.memory_limit, "temp_directory": str(temp)}) as con:
         rows_read = load(con, args.landing, key)
         t_load = time.monotonic() - t0
@@ -523,27 +523,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def compare(ours: Path, theirs: Path) -> dict:
-    """The probe's comparison: every contact's total within 0.01 SEK, unit costs, outlier flags and the contact set."""
-    def read(path: Path, key: tuple[str, ...]) -> dict:
-        with path.open(encoding="utf-8") as handle:
-            return {tuple(r[k] for k in key): r for r in csv.DictReader(handle)}
+    """The probe's comparison: every contact's total within 0.01 SEK, unit costs, outlier flags and the contact set.
+    In DuckDB over the CSVs: a region's two cost lists (5 M contacts each) do not fit in Python objects."""
+    def scan(folder: Path, name: str) -> str:
+        return f"read_csv({str(folder / name)!r}, header = true, all_varchar = true)"
 
-    a, b = read(ours / "cost_list.csv", ("contact_id",)), read(theirs / "cost_list.csv", ("contact_id",))
-    common = a.keys() & b.keys()
-    ua, ub = read(ours / "unit_costs.csv", ("cost_center", "service_code")), read(theirs / "unit_costs.csv", ("cost_center", "service_code"))
-
-    def num(x: str) -> float:
-        return float(x) if x not in ("", None) else 0.0
-
-    return {
-        "contacts": len(b), "contacts_only_lean": len(a.keys() - b.keys()), "contacts_only_pipeline": len(b.keys() - a.keys()),
-        "max_total_cost_difference": max((abs(num(a[k]["total_cost"]) - num(b[k]["total_cost"])) for k in common), default=0.0),
-        "contacts_over_0_01_sek": sum(abs(num(a[k]["total_cost"]) - num(b[k]["total_cost"])) > 0.01 for k in common),
-        "outlier_flags_differ": sum(a[k]["is_outlier"] != b[k]["is_outlier"] for k in common),
-        "unit_costs": len(ub),
-        "unit_costs_equal": sum(k in ua and abs(num(ua[k]["unit_cost"]) - num(ub[k]["unit_cost"])) <= 1e-6 * max(1.0, abs(num(ub[k]["unit_cost"])))
-                                for k in ub),
-    }
+    num = "coalesce(try_cast(nullif({}, '') as double), 0)"
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
+        contacts = con.execute(f"""
+            with a as (select contact_id, {num.format('total_cost')} as cost, is_outlier from {scan(ours, 'cost_list.csv')}),
+                 b as (select contact_id, {num.format('total_cost')} as cost, is_outlier from {scan(theirs, 'cost_list.csv')})
+            select count(b.contact_id), count(*) filter (where b.contact_id is null), count(*) filter (where a.contact_id is null),
+                   coalesce(max(abs(a.cost - b.cost)), 0), count(*) filter (where abs(a.cost - b.cost) > 0.01),
+                   count(*) filter (where a.is_outlier is distinct from b.is_outlier and a.contact_id is not null
+                                    and b.contact_id is not null)
+            from a full join b using (contact_id)""").fetchone()
+        units = con.execute(f"""
+            with a as (select cost_center, service_code, {num.format('unit_cost')} as cost from {scan(ours, 'unit_costs.csv')}),
+                 b as (select cost_center, service_code, {num.format('unit_cost')} as cost from {scan(theirs, 'unit_costs.csv')})
+            select count(*), count(*) filter (where abs(a.cost - b.cost) <= 1e-6 * greatest(1.0, abs(b.cost)))
+            from b left join a using (cost_center, service_code)""").fetchone()
+    keys = ("contacts", "contacts_only_lean", "contacts_only_pipeline", "max_total_cost_difference", "contacts_over_0_01_sek",
+            "outlier_flags_differ")
+    return dict(zip(keys, contacts)) | {"unit_costs": units[0], "unit_costs_equal": units[1]}
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ of cost types and service groups from the national seeds: the relations of the d
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -28,6 +28,7 @@ from kpp.workbook import (
     SHARE,
     TIMESTAMP,
     Column,
+    Query,
     Sheet,
     Table,
     write_workbook,
@@ -47,17 +48,10 @@ def workbook_name(partition_key: str) -> str:
     return f"kpp_{partition_key}.xlsx"
 
 
-def _stream(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence, batch: int = 10_000) -> Iterator[tuple]:
-    """Rows of a query in batches: the cost list of a region is not held in memory."""
-    result = con.execute(sql, list(params))
-    while rows := result.fetchmany(batch):
-        yield from rows
-
-
 def _table(con, columns: Sequence[Column], sql: str, params: Sequence, title: str | None = None) -> Table:
     """A table of the columns `columns` names, selected in that order from `sql`."""
     select = ", ".join(quote_ident(c.name) for c in columns)
-    return Table(columns, _stream(con, f"select {select} from ({sql})", params), title)
+    return Table(columns, Query(con, f"select {select} from ({sql})", params), title)
 
 
 def headline_rows(run_summary: dict) -> list[tuple[str, object, str]]:

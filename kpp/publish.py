@@ -64,13 +64,11 @@ def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: s
             con.execute(f"create table if not exists {PUBLISHED}.{table} as select * from {schema}.{table} limit 0")
             _add_new_columns(con, schema, table)
             con.execute(f"delete from {PUBLISHED}.{table} where partition_key = ?", [partition_key])
-            con.execute(
+            # an insert returns its row count: the copy is not counted again
+            (counts[table],) = con.execute(
                 f"insert into {PUBLISHED}.{table} by name select * from {schema}.{table} where partition_key = ?",
                 [partition_key],
-            )
-            counts[table] = con.execute(
-                f"select count(*) from {PUBLISHED}.{table} where partition_key = ?", [partition_key]
-            ).fetchone()[0]
+            ).fetchone()
         con.execute(f"create table if not exists {PUBLICATIONS} "
                     "(partition_key varchar primary key, run_id varchar, published_at timestamp)")
         con.execute(f"insert or replace into {PUBLICATIONS} values (?, ?, current_localtimestamp())",

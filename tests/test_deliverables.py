@@ -177,3 +177,51 @@ def test_identical_results_give_identical_files(formula_like_root):
             builds.append(target)
     files = [e.file_name for e in EXPORTS] + ["kpp_2025.xlsx", "report.html"]
     assert [f for f in files if (builds[0] / f).read_bytes() != (builds[1] / f).read_bytes()] == []
+
+
+def test_a_query_sheet_is_the_bytes_of_cell_by_cell(tmp_path):
+    """A sheet of one query gets its rows' XML from DuckDB (kpp/workbook.py): the same file, member
+    for member, as XlsxWriter writing the same rows cell by cell, in the query's order."""
+    import zipfile
+    from decimal import Decimal
+
+    from kpp.workbook import (
+        BOOL,
+        DECIMAL,
+        INT,
+        SEK,
+        SHARE,
+        TIMESTAMP,
+        Column,
+        Query,
+        Sheet,
+        Table,
+        write_workbook,
+    )
+
+    con = duckdb.connect()
+    con.execute("create table t (id varchar, name varchar, amount decimal(18, 6), n bigint, share double, "
+                "weight double, ok boolean, seen_at timestamp)")
+    con.executemany("insert into t values (?, ?, ?, ?, ?, ?, ?, ?)", [
+        ("3", HYPERLINK, Decimal("-1234.567891"), -3, 0.25, 1 / 3, True, "2025-03-01 07:30:00"),
+        ("1", "a & <b> > c", Decimal("-0.000000"), 0, -2.5e-7, 1e20, False, "1900-02-28 23:59:59.5"),
+        ("2", " lead\u00a0", Decimal("0.000001"), 2**40, None, -0.0, None, "2025-12-31 23:59:59.999999"),
+        ("4", "ctl\x01 _x0041_ tab\there\nnewline", None, None, 1.0, 123456789.123456789, True, None),
+        ("5", None, Decimal("999999999999.999999"), 7, 0.0, 5e-7, False, "1900-03-01 12:00:00"),
+    ])
+    columns = [Column("id", "Id"), Column("name", "Namn"), Column("amount", "Belopp", SEK), Column("n", "Antal", INT),
+               Column("share", "Andel", SHARE), Column("weight", "Vikt", DECIMAL), Column("ok", "Ok", BOOL),
+               Column("seen_at", "Tid", TIMESTAMP)]
+    query = Query(con, "select * from t order by id desc")
+    by_query = write_workbook(tmp_path / "query.xlsx", [Sheet("Lista", (Table(columns, query, "Listan"),),
+                                                              notes=("En rad ovanför",))])
+    by_cell = write_workbook(tmp_path / "cell.xlsx", [Sheet("Lista", (Table(columns, list(query), "Listan"),),
+                                                            notes=("En rad ovanför",))])
+    with zipfile.ZipFile(by_query) as q, zipfile.ZipFile(by_cell) as c:
+        assert q.namelist() == c.namelist()
+        assert [n for n in q.namelist() if q.read(n) != c.read(n)] == []
+        sheet = q.read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:H9"/>' in sheet  # note, gap, title, header, five rows
+    ids = [row[0] for row in openpyxl.load_workbook(by_query, read_only=True)["Lista"].iter_rows(min_row=5, values_only=True)]
+    assert ids == ["5", "4", "3", "2", "1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cell.xlsx", "query.xlsx"]  # no temporary file left

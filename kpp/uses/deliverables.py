@@ -22,6 +22,7 @@ from kpp.workbook import (
     SHARE,
     TEXT,
     Column,
+    Query,
     Sheet,
     Table,
     write_workbook,
@@ -56,7 +57,7 @@ def write_uses_workbook(con: duckdb.DuckDBPyConnection, build: Path, files: dict
     for file_name, (model, order, types) in files.items():
         columns = [Column(name, name, _kind(name, kind)) for name, kind in types.items()]
         select = ", ".join(map(quote_ident, types))
-        rows = con.execute(f"select {select} from {READS.relation(model)} order by {order}").fetchall()
+        rows = Query(con, f"select {select} from {READS.relation(model)} order by {order}")
         sheets.append(Sheet(SHEETS[file_name], (Table(columns, rows),)))
     return write_workbook(build / WORKBOOK, sheets, title="KPP: produktivitet och utomlänsersättning")
 

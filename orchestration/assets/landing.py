@@ -8,7 +8,7 @@ from dagster import (
     multi_asset,
 )
 
-from kpp import rebuild
+from kpp import expectations, rebuild
 from kpp.landing.contract import TABLES
 from kpp.landing.pseudonym import demo_key_allowed, resolve_key
 from kpp.landing.reader import LANDING_SCHEMA, ensure_drg_weights_table, load_partition
@@ -47,6 +47,7 @@ LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
 def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
     settings, root = warehouse.settings, warehouse.root
     partition_key = context.partition_key
+    expectations.preload()  # the gates' import overlaps the load
     key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(partition_key), settings.demo))
     report(context, f"landing: loading {root.landing_dir(partition_key)} (pseudonym key from {key.source}, fingerprint {key.fingerprint})")
     with warehouse.connect() as con:
