@@ -41,8 +41,10 @@ class Relation:
 def _relation(unique_id: str, node: dict) -> Relation:
     name = node["name"]
     table = node.get("alias") or node.get("identifier") or name
-    is_table_mart = node["resource_type"] == "model" and node["schema"] == MARTS and node["config"]["materialized"] != "view"
-    return Relation(name, node["schema"], table, is_table_mart or unique_id in PUBLISHED_SOURCES)
+    # a mart is published unless its config says `meta: {is_published: false}` (the cost trace views)
+    is_published_mart = (node["resource_type"] == "model" and node["schema"] == MARTS
+                         and node["config"].get("meta", {}).get("is_published", True))
+    return Relation(name, node["schema"], table, is_published_mart or unique_id in PUBLISHED_SOURCES)
 
 
 @cache
@@ -59,8 +61,8 @@ def _manifest() -> tuple[dict[str, Relation], dict[str, frozenset[str]]]:
 
 
 def published_relations() -> list[Relation]:
-    """What kpp/publish.py copies into schema `published`: the mart tables (views such as cost_trace
-    are not copies of results) by name, then the input files."""
+    """What kpp/publish.py copies into schema `published`: the marts (but the cost trace views, whose
+    rows are contact × cost item × ledger row) by name, then the input files."""
     relations, _ = _manifest()
     tables = sorted((r for r in relations.values() if r.is_published and r.schema == MARTS), key=lambda r: r.table)
     return tables + [relations[uid] for uid in PUBLISHED_SOURCES]
@@ -90,8 +92,8 @@ class Exposure:
         """The published copy of a mart table (or of the input files): the period's results of record."""
         relation = self.relation(name)
         if not relation.is_published:
-            raise UndeclaredRead(f"{name!r} ({relation}) is not published: kpp/publish.py copies the mart tables "
-                                 "and the input files only")
+            raise UndeclaredRead(f"{name!r} ({relation}) is not published: kpp/publish.py copies the marts "
+                                 "(not the cost trace views) and the input files only")
         return Relation(relation.name, PUBLISHED, relation.table, True)
 
     def names(self) -> frozenset[str]:

@@ -49,7 +49,7 @@ def publish_period(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: s
                    sources: Sequence[tuple[str, str]] | None = None) -> dict[str, int]:
     """Replace the period's published rows with the marts' rows; returns rows published per table.
 
-    `sources`: the (schema, table) copied, by default the mart tables and the input files of the
+    `sources`: the (schema, table) copied, by default the published marts and the input files of the
     dbt manifest (kpp/marts.py). `published.publications` records which run the period's results come from.
     """
     if sources is None:

@@ -55,9 +55,10 @@ def test_the_exposures_list_what_the_exports_read_and_nothing_else():
     assert PERIOD_EXPORTS.names() == {e.mart for e in EXPORTS} | {"input_files"}
     assert USES_EXPORTS.names() == set(USES_FILES) | {RECONCILIATION_MART}
     assert KPP_EXPLAIN.names() == {"cost_list", "cost_trace", "cost_trace_overhead", "cost_trace_ledger", "cost_centers"}
-    # the published copies: every mart table and the input files, never a view such as the cost trace
+    # the published copies: every mart (the breakdown view too) and the input files, never the cost trace views
     published = [str(r) for r in published_relations()]
-    assert '"marts"."cost_list"' in published and published[-1] == '"landing"."input_files"'
+    assert '"marts"."cost_list"' in published and '"marts"."cost_list_breakdown"' in published
+    assert published[-1] == '"landing"."input_files"'
     assert not any("cost_trace" in r for r in published)
     assert str(KPP_EXPLAIN.published("cost_list")) == '"published"."cost_list"'
 

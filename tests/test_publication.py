@@ -22,7 +22,7 @@ from tests.conftest import EXAMPLE_KEY, query
 
 pytestmark = pytest.mark.whole_runs
 
-# what a toy warehouse publishes (a real one: the manifest's mart tables, tests/test_marts.py)
+# what a toy warehouse publishes (a real one: the manifest's published marts, tests/test_marts.py)
 SOURCES = [("marts", "cost_list"), ("marts", "unit_costs"), ("landing", "input_files")]
 
 

@@ -9,9 +9,10 @@
 -- trace of every period stays available at region scale, and `kpp explain` reads
 -- one contact. Indirect cost is split further by overhead source in
 -- cost_trace_overhead, and every amount down to ledger rows in cost_trace_ledger.
-{{ config(materialized='view') }}
+{{ config(materialized='view', meta={'is_published': false}) }}
 
-with items as (
+-- not materialized: each branch below aggregates only its own source's items (the filter is pushed down)
+with items as not materialized (
     select
         partition_key,
         matched_contact_id as contact_id,

@@ -5,7 +5,7 @@
 -- konto, and indirect cost the overhead centres' own rows that the step-down carried
 -- into the pool (int_overhead_origins_traced). A view, as cost_trace: `kpp explain
 -- --ledger` reads one contact. Σ amount per contact = cost_list.total_cost.
-{{ config(materialized='view') }}
+{{ config(materialized='view', meta={'is_published': false}) }}
 
 with origins as (
     select *, sum(amount) over (partition by partition_key, receiver_cost_center) as indirect

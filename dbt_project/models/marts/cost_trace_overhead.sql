@@ -3,7 +3,7 @@
 -- care or service centre (cost_trace, kostnadsslag `indirect`) split over the
 -- step-down flows into that centre. A view, as cost_trace: `kpp explain` reads one
 -- contact. Σ amount per contact = its indirect cost in cost_trace.
-{{ config(materialized='view') }}
+{{ config(materialized='view', meta={'is_published': false}) }}
 
 with contact_indirect as (
     select partition_key, contact_id, cost_center, sum(amount) as indirect
