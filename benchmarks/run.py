@@ -49,6 +49,7 @@ import duckdb
 import psutil
 
 from kpp.publish import quote_ident
+from kpp.settings import DEFAULT_MEMORY_LIMIT
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -343,7 +344,7 @@ def machine() -> dict:
     return {
         "cpus": os.cpu_count(), "cpu_model": cpu_model, "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
         "os": platform.platform(), "python": platform.python_version(), "duckdb": duckdb.__version__,
-        "memory_limit": os.environ.get("KPP_DUCKDB_MEMORY_LIMIT", "6GB (default)"),
+        "memory_limit": os.environ.get("KPP_DUCKDB_MEMORY_LIMIT", f"{DEFAULT_MEMORY_LIMIT} (default)"),
         "duckdb_threads": "all cores (DuckDB default)",
     }
 

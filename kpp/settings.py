@@ -39,7 +39,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 CSV_DIALECTS = ("auto", "standard", "swedish")  # of the landing files (spec §1)
 EXPORT_DIALECTS = ("contract", "swedish")  # of the export CSVs (docs/deliverables.md)
 DEFAULT_KEEP_RUNS = 20
-DEFAULT_MEMORY_LIMIT = "6GB"
+DEFAULT_MEMORY_LIMIT = "5GB"  # DuckDB's buffer pool; the process is ≈ 0.9 GiB more (docs/benchmarks.md, memory safety)
 
 
 class SettingsError(ValueError):

@@ -18,7 +18,7 @@ def test_each_setting_from_the_run_else_the_environment_else_kpp_toml_else_its_d
     default = Settings.load(tmp_path, environ={})
     assert (default.data_root, default.export_dialect, default.parquet, default.csv_dialect, default.keep_runs) == (
         DataRoot(tmp_path), "contract", False, "auto", 20)
-    assert default.dbt_environment() == {"KPP_DATA_ROOT": str(tmp_path), "KPP_DUCKDB_MEMORY_LIMIT": "6GB",
+    assert default.dbt_environment() == {"KPP_DATA_ROOT": str(tmp_path), "KPP_DUCKDB_MEMORY_LIMIT": "5GB",
                                          "KPP_DUCKDB_TEMP_DIR": str(tmp_path / "duckdb_tmp")}
     (tmp_path / "kpp.toml").write_text(SWEDISH_TOML, encoding="utf-8")
     toml = Settings.load(tmp_path, environ={})
@@ -27,7 +27,7 @@ def test_each_setting_from_the_run_else_the_environment_else_kpp_toml_else_its_d
                "KPP_KEEP_RUNS": "3", "KPP_DUCKDB_TEMP_DIR": "/var/tmp/kpp"}
     env = Settings.load(tmp_path, environ=environ)
     assert (env.export_dialect, env.parquet, env.csv_dialect, env.keep_runs) == ("contract", False, "swedish", 3)
-    assert env.duckdb_config == {"memory_limit": "6GB", "temp_directory": "/var/tmp/kpp"}
+    assert env.duckdb_config == {"memory_limit": "5GB", "temp_directory": "/var/tmp/kpp"}
     run = Settings.load(tmp_path, environ=environ, export_dialect="swedish", parquet=True, csv_dialect=None)
     assert (run.export_dialect, run.parquet, run.csv_dialect) == ("swedish", True, "swedish")  # None: not given
 
