@@ -12,7 +12,7 @@ may keep (docs/orchestration.md, "Re-running a period"):
   full rebuild;
 - otherwise the **changed inputs**: the landing tables whose file's SHA-256 differs from the
   published build's. A dbt model is *tainted* when a changed table is upstream of it; an
-  untainted model whose rows are kept per period (incremental on `partition_key`) and whose
+  untainted model whose rows are kept per period (materialized `period_table`) and whose
   table exists is not rebuilt: it holds exactly what a rebuild would write. Views, seeds and
   whole tables are always rebuilt (cheap, and shared with the other periods), and so are the
   tests of tainted nodes and every gate test.
@@ -195,7 +195,7 @@ def tainted_nodes(manifest: Mapping, changed: Iterable[str], schema: str = "land
 def keeps_period_rows(node: Mapping) -> bool:
     """A model whose table holds every period, a run replacing only its own period's rows."""
     config = node["config"]
-    return node["resource_type"] == "model" and config.get("materialized") == "incremental" and config.get("unique_key") == "partition_key"
+    return node["resource_type"] == "model" and config.get("materialized") == "period_table"
 
 
 def nodes_to_skip(manifest: Mapping, selected: Iterable[str], tainted: set[str], existing: set[tuple[str, str]]) -> set[str]:

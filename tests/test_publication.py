@@ -101,7 +101,7 @@ def test_a_run_killed_half_way_leaves_the_periods_results_intact(example_run, tm
                    if "dbt and Dagster output: " in line)
         # dbt prints OK once a model's transaction has committed: kill with cost_list replaced, the rest not
         deadline = time.monotonic() + 300
-        while not re.search(r"OK created sql incremental model marts\.cost_list ", log.read_text(encoding="utf-8")):
+        while not re.search(r"OK created sql period_table model marts\.cost_list ", log.read_text(encoding="utf-8")):
             assert run.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")[-3000:]
             time.sleep(0.05)
         os.killpg(run.pid, signal.SIGKILL)

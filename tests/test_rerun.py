@@ -159,3 +159,43 @@ def test_the_loader_reads_only_changed_files(tmp_path):
         other = load_partition(con, landing, PERIOD, PseudonymKey(b"another-key-0123456789abcdef0123456789", "tests"))
         assert not any(r.kept for r in other)
         assert not any(r.kept for r in load_partition(con, landing, PERIOD, TEST_KEY, keep_unchanged=False))
+
+
+def test_a_period_table_replaces_its_own_period_and_stops_on_changed_columns(tmp_path):
+    """macros/period_table.sql on a one-model project: a build replaces its period's rows (also by
+    none) and keeps the other periods'; a query whose columns changed fails and changes nothing."""
+    from dbt.cli.main import dbtRunner
+
+    from kpp.dbt_manifest import DBT_PROJECT_DIR
+
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "macros").mkdir()
+    shutil.copy(DBT_PROJECT_DIR / "macros" / "period_table.sql", project / "macros")
+    (project / "dbt_project.yml").write_text(
+        "name: toy\nversion: '1.0.0'\nconfig-version: 2\nprofile: toy\nmodels:\n  toy:\n    +materialized: period_table\n")
+    warehouse = tmp_path / "toy.duckdb"
+    (project / "profiles.yml").write_text(
+        f"toy:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{warehouse}'\n      threads: 1\n")
+
+    def build(period: str, select: str) -> bool:
+        (project / "models" / "toy.sql").write_text(
+            "select '{{ var(\"partition_key\") }}' as partition_key, " + select + "\n-- a model may end in a comment")
+        return dbtRunner().invoke(["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet",
+                                   "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target"),
+                                   "--vars", json.dumps({"partition_key": period})]).success
+
+    def rows() -> list[tuple]:
+        with duckdb.connect(str(warehouse)) as con:
+            return con.execute("select partition_key, count(*), sum(n) from main.toy group by 1 order by 1").fetchall()
+
+    assert build("A", "i as n from range(3) t(i)")  # first build: the table from the query
+    assert build("B", "i * 10 as n from range(2) t(i)")  # the table exists: B inserted, A kept
+    assert rows() == [("A", 3, 3), ("B", 2, 10)]
+    assert build("A", "i + 1 as n from range(4) t(i)")  # A replaced
+    assert rows() == [("A", 4, 10), ("B", 2, 10)]
+    assert build("A", "i as n from range(3) t(i) where false")  # A replaced by no rows
+    assert rows() == [("B", 2, 10)]
+    assert not build("A", "i as n, 'x' as extra from range(3) t(i)")  # changed columns: stops
+    assert not build("A", "cast(i as double) as n from range(3) t(i)")  # changed type: stops
+    assert rows() == [("B", 2, 10)]
