@@ -185,19 +185,8 @@ def test_a_query_sheet_is_the_bytes_of_cell_by_cell(tmp_path):
     import zipfile
     from decimal import Decimal
 
-    from kpp.workbook import (
-        BOOL,
-        DECIMAL,
-        INT,
-        SEK,
-        SHARE,
-        TIMESTAMP,
-        Column,
-        Query,
-        Sheet,
-        Table,
-        write_workbook,
-    )
+    from kpp import workbook as wb
+    from kpp.workbook import Column, Query, Sheet, Table, write_workbook
 
     con = duckdb.connect()
     con.execute("create table t (id varchar, name varchar, amount decimal(18, 6), n bigint, share double, "
@@ -209,9 +198,9 @@ def test_a_query_sheet_is_the_bytes_of_cell_by_cell(tmp_path):
         ("4", "ctl\x01 _x0041_ tab\there\nnewline", None, None, 1.0, 123456789.123456789, True, None),
         ("5", None, Decimal("999999999999.999999"), 7, 0.0, 5e-7, False, "1900-03-01 12:00:00"),
     ])
-    columns = [Column("id", "Id"), Column("name", "Namn"), Column("amount", "Belopp", SEK), Column("n", "Antal", INT),
-               Column("share", "Andel", SHARE), Column("weight", "Vikt", DECIMAL), Column("ok", "Ok", BOOL),
-               Column("seen_at", "Tid", TIMESTAMP)]
+    columns = [Column("id", "Id"), Column("name", "Namn"), Column("amount", "Belopp", wb.SEK), Column("n", "Antal", wb.INT),
+               Column("share", "Andel", wb.SHARE), Column("weight", "Vikt", wb.DECIMAL), Column("ok", "Ok", wb.BOOL),
+               Column("seen_at", "Tid", wb.TIMESTAMP)]
     query = Query(con, "select * from t order by id desc")
     by_query = write_workbook(tmp_path / "query.xlsx", [Sheet("Lista", (Table(columns, query, "Listan"),),
                                                               notes=("En rad ovanför",))])
