@@ -525,25 +525,25 @@ def main(argv: list[str] | None = None) -> int:
 def compare(ours: Path, theirs: Path) -> dict:
     """The probe's comparison: every contact's total within 0.01 SEK, unit costs, outlier flags and the contact set.
     In DuckDB over the CSVs: a region's two cost lists (5 M contacts each) do not fit in Python objects."""
-    def scan(folder: Path, name: str) -> str:
-        return f"read_csv({str(folder / name)!r}, header = true, all_varchar = true)"
-
     num = "coalesce(try_cast(nullif({}, '') as double), 0)"
+    scan = "read_csv({}, header = true, all_varchar = true)"  # the files' paths are bound
     with duckdb.connect() as con:
         con.execute("set enable_progress_bar = false")
         contacts = con.execute(f"""
-            with a as (select contact_id, {num.format('total_cost')} as cost, is_outlier from {scan(ours, 'cost_list.csv')}),
-                 b as (select contact_id, {num.format('total_cost')} as cost, is_outlier from {scan(theirs, 'cost_list.csv')})
+            with a as (select contact_id, {num.format('total_cost')} as cost, is_outlier from {scan.format('$ours')}),
+                 b as (select contact_id, {num.format('total_cost')} as cost, is_outlier from {scan.format('$theirs')})
             select count(b.contact_id), count(*) filter (where b.contact_id is null), count(*) filter (where a.contact_id is null),
                    coalesce(max(abs(a.cost - b.cost)), 0), count(*) filter (where abs(a.cost - b.cost) > 0.01),
                    count(*) filter (where a.is_outlier is distinct from b.is_outlier and a.contact_id is not null
                                     and b.contact_id is not null)
-            from a full join b using (contact_id)""").fetchone()
+            from a full join b using (contact_id)""",
+            {"ours": str(ours / "cost_list.csv"), "theirs": str(theirs / "cost_list.csv")}).fetchone()
         units = con.execute(f"""
-            with a as (select cost_center, service_code, {num.format('unit_cost')} as cost from {scan(ours, 'unit_costs.csv')}),
-                 b as (select cost_center, service_code, {num.format('unit_cost')} as cost from {scan(theirs, 'unit_costs.csv')})
+            with a as (select cost_center, service_code, {num.format('unit_cost')} as cost from {scan.format('$ours')}),
+                 b as (select cost_center, service_code, {num.format('unit_cost')} as cost from {scan.format('$theirs')})
             select count(*), count(*) filter (where abs(a.cost - b.cost) <= 1e-6 * greatest(1.0, abs(b.cost)))
-            from b left join a using (cost_center, service_code)""").fetchone()
+            from b left join a using (cost_center, service_code)""",
+            {"ours": str(ours / "unit_costs.csv"), "theirs": str(theirs / "unit_costs.csv")}).fetchone()
     keys = ("contacts", "contacts_only_lean", "contacts_only_pipeline", "max_total_cost_difference", "contacts_over_0_01_sek",
             "outlier_flags_differ")
     return dict(zip(keys, contacts)) | {"unit_costs": units[0], "unit_costs_equal": units[1]}

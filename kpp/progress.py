@@ -23,14 +23,18 @@ def report(context, message: str) -> None:
     """To the run's Dagster log and the console."""
     message = mask_personnummer(message)  # values in a message may be a personnummer in the wrong column
     context.log.info(message)
-    say(message)
+    _to_console(message)
 
 
 def say(message: str) -> None:
     """To the console only: a line per finished model would be ≈ 100 more events a run in
     Dagster's event log (each a write), where the model's materialisation already stands."""
+    _to_console(mask_personnummer(message))
+
+
+def _to_console(message: str) -> None:
     if _console is not None:
-        _console(mask_personnummer(message))
+        _console(message)
 
 
 class NodeProgress:

@@ -19,14 +19,12 @@
   {% else %}
     {#- the query on lines of its own: a model may end in a comment -#}
     {% set wanted = run_query("describe (\n" ~ sql ~ "\n)") %}
-    {% set have = run_query("select column_name, data_type from information_schema.columns where table_catalog = '"
-                            ~ target_relation.database ~ "' and table_schema = '" ~ target_relation.schema ~ "' and table_name = '" ~ target_relation.identifier
-                            ~ "' order by ordinal_position") %}
+    {% set have = adapter.get_columns_in_relation(existing_relation) %}
     {% set wanted_columns = wanted.rows | map(attribute=0) | list %}
     {% set wanted_types = wanted.rows | map(attribute=1) | list %}
-    {% if wanted_columns != (have.rows | map(attribute=0) | list) or wanted_types != (have.rows | map(attribute=1) | list) %}
+    {% if wanted_columns != (have | map(attribute='name') | list) or wanted_types != (have | map(attribute='dtype') | list) %}
       {{ exceptions.raise_compiler_error(
-          "The columns of " ~ target_relation ~ " changed (" ~ (have.rows | map(attribute=0) | join(", ")) ~ " -> "
+          "The columns of " ~ target_relation ~ " changed (" ~ (have | map(attribute='name') | join(", ")) ~ " -> "
           ~ (wanted_columns | join(", ")) ~ "): its table holds every period, so it is not altered in place. "
           ~ "Rebuild the periods with `dbt build --full-refresh` or a fresh warehouse (docs/orchestration.md).") }}
     {% endif %}
