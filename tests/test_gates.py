@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import replace
 
 import duckdb
@@ -323,7 +324,6 @@ def test_a_failed_gate_stops_the_run_before_the_next_step(tmp_path, monkeypatch,
 
 def test_a_failing_dbt_test_that_is_no_check_fails_its_step_and_publishes_nothing(example_run, tmp_path, monkeypatch):
     """Key and not-null tests are no asset checks (orchestration/assets/dbt.py) but still stop the run."""
-    import shutil
 
     from dagster import DagsterEventType
 
@@ -353,3 +353,49 @@ def test_a_failing_dbt_test_that_is_no_check_fails_its_step_and_publishes_nothin
     assert not [name for name in checks if name.startswith(("grain", "unique"))]  # it failed the step, as no check
     assert not [e for e in result.all_events if e.is_step_success and e.step_key in ("published", "exports")]
     assert query(root / "kpp.duckdb", published) == before
+
+
+def test_the_grain_test_names_each_broken_rule_of_a_model(tmp_path):
+    """tests/generic/grain.sql on a one-model project: each rule broken by known rows, counted once
+    per offending row or repeated key; empty values pass accepted_values and unique, as in dbt."""
+    from dbt.cli.main import dbtRunner
+
+    from kpp.settings import DBT_PROJECT_DIR
+
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "tests" / "generic").mkdir(parents=True)
+    shutil.copy(DBT_PROJECT_DIR / "tests" / "generic" / "grain.sql", project / "tests" / "generic")
+    (project / "dbt_project.yml").write_text(
+        "name: toy\nversion: '1.0.0'\nconfig-version: 2\nprofile: toy\nmodels:\n  toy:\n    +materialized: table\n")
+    (project / "profiles.yml").write_text(
+        f"toy:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{tmp_path / 'toy.duckdb'}'\n      threads: 1\n")
+    (project / "models" / "toy.yml").write_text(
+        "version: 2\nmodels:\n  - name: toy\n    data_tests:\n      - grain:\n          name: grain_toy\n"
+        "          arguments:\n            columns: [k1, k2]\n            nullable: [k2]\n            not_null: [a]\n"
+        "            accepted_values: {b: [x, y]}\n            unique: [u]\n")
+    rows = {
+        "clean": ["(1, 'p', 'a1', 'x', 'u1')", "(2, null, 'a2', 'y', 'u2')", "(3, 'q', 'a3', null, null)",
+                  "(4, 'q', 'a4', 'x', null)"],
+        "broken": ["(1, 'p', 'a1', 'x', 'u1')", "(1, 'p', 'a2', 'y', 'u2')",  # repeated key
+                   "(2, null, 'a3', 'x', 'u3')", "(2, null, 'a4', 'x', 'u4')",  # repeated, empty part alike
+                   "(3, 'q', null, 'z', 'u5')",  # empty a and b not accepted: two
+                   "(4, 'q', 'a6', null, null)", "(5, 'q', 'a7', 'x', null)",  # empty b, u: pass
+                   "(6, 'q', 'a8', 'x', 'u1')",  # u repeated
+                   "(null, 'r', 'a9', 'x', 'u9')"],  # empty key part not nullable
+    }
+
+    def test(name: str):
+        (project / "models" / "toy.sql").write_text(
+            "select * from (values " + ", ".join(rows[name]) + ") t(k1, k2, a, b, u)")
+        result = dbtRunner().invoke(["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet",
+                                     "--store-failures", "--target-path", str(tmp_path / "target"),
+                                     "--log-path", str(tmp_path / "target")])
+        (test_result,) = [r for r in result.result.results if r.node.resource_type == "test"]
+        with duckdb.connect(str(tmp_path / "toy.duckdb")) as con:  # as dbt-duckdb opened it
+            failures = sorted(f for (f,) in con.execute("select failure from main_dbt_test__audit.grain_toy").fetchall())
+        return test_result.failures, failures
+
+    assert test("clean") == (0, [])
+    assert test("broken") == (6, ["b not in the accepted values", "empty a", "empty k1",
+                                  "repeated key (k1, k2)", "repeated key (k1, k2)", "repeated key (u)"])
