@@ -9,7 +9,7 @@
       `accepted_values`: an empty value passes);
     - `unique`: columns whose values are unique on their own (an empty value may repeat, as dbt's
       `unique`).
-    Fails with a row per offending row or repeated key, its `failure` naming the rule broken
+    Fails with a row per rule a row breaks and per repeated key, its `failure` naming the rule
     (`repeated key (…)`, `empty <column>`, `<column> not in the accepted values`); no values
     of the rows are returned.
     `contacts`: test the rows of at most 500 of that model's contacts in the period, in a fixed
@@ -25,7 +25,7 @@
 {%- for column in not_null %}
     {%- do row_rules.append((adapter.quote(column) ~ ' is null', 'empty ' ~ column)) -%}
 {%- endfor %}
-{%- for column, values in accepted_values.items() %}
+{%- for column, values in (accepted_values or {}).items() %}
     {%- set listed = [] -%}
     {%- for value in values %}{% do listed.append("'" ~ (value | string | replace("'", "''")) ~ "'") %}{% endfor -%}
     {%- do row_rules.append((adapter.quote(column) ~ ' not in (' ~ listed | join(', ') ~ ')',
