@@ -120,6 +120,31 @@ def example_run(tmp_path_factory, worker_id) -> ExampleRun:
     return ExampleRun(root, console_file.read_text(encoding="utf-8"))
 
 
+def toy_dbt_project(tmp_path: Path, materialized: str, *copied: str):
+    """A one-model dbt project under tmp_path, its models `materialized`, with these files of the project
+    (macros, tests) copied in: for the SQL of one of them. Returns (`dbt build <args>` on it, its folder, its DuckDB file)."""
+    from dbt.cli.main import dbtRunner
+
+    from kpp.settings import DBT_PROJECT_DIR
+
+    project, warehouse = tmp_path / "project", tmp_path / "toy.duckdb"
+    (project / "models").mkdir(parents=True)
+    for path in copied:
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DBT_PROJECT_DIR / path, project / path)
+    (project / "dbt_project.yml").write_text(
+        f"name: toy\nversion: '1.0.0'\nconfig-version: 2\nprofile: toy\nmodels:\n  toy:\n    +materialized: {materialized}\n")
+    (project / "profiles.yml").write_text(
+        f"toy:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{warehouse}'\n      threads: 1\n")
+
+    def build(*args: str):
+        return dbtRunner().invoke(["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet",
+                                   "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target"),
+                                   *args])
+
+    return build, project, warehouse
+
+
 def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(db_path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()

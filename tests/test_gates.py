@@ -37,7 +37,7 @@ from kpp.steps import STEPS
 from orchestration.checks.gates import gated_asset
 from orchestration.cli import main
 from orchestration.partitions import period_for_key
-from tests.conftest import EXAMPLE_KEY, query
+from tests.conftest import EXAMPLE_KEY, query, toy_dbt_project
 from tests.handmade import write_region
 
 PERIOD = period_for_key("2025-H1")
@@ -356,20 +356,9 @@ def test_a_failing_dbt_test_that_is_no_check_fails_its_step_and_publishes_nothin
 
 
 def test_the_grain_test_names_each_broken_rule_of_a_model(tmp_path):
-    """tests/generic/grain.sql on a one-model project: each rule broken by known rows, counted once
-    per offending row or repeated key; empty values pass accepted_values and unique, as in dbt."""
-    from dbt.cli.main import dbtRunner
-
-    from kpp.settings import DBT_PROJECT_DIR
-
-    project = tmp_path / "project"
-    (project / "models").mkdir(parents=True)
-    (project / "tests" / "generic").mkdir(parents=True)
-    shutil.copy(DBT_PROJECT_DIR / "tests" / "generic" / "grain.sql", project / "tests" / "generic")
-    (project / "dbt_project.yml").write_text(
-        "name: toy\nversion: '1.0.0'\nconfig-version: 2\nprofile: toy\nmodels:\n  toy:\n    +materialized: table\n")
-    (project / "profiles.yml").write_text(
-        f"toy:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{tmp_path / 'toy.duckdb'}'\n      threads: 1\n")
+    """tests/generic/grain.sql on a one-model project: each rule broken by known rows, a failure per rule
+    a row breaks and per repeated key; empty values pass accepted_values and unique, as in dbt."""
+    build, project, warehouse = toy_dbt_project(tmp_path, "table", "tests/generic/grain.sql")
     (project / "models" / "toy.yml").write_text(
         "version: 2\nmodels:\n  - name: toy\n    data_tests:\n      - grain:\n          name: grain_toy\n"
         "          arguments:\n            columns: [k1, k2]\n            nullable: [k2]\n            not_null: [a]\n"
@@ -388,11 +377,9 @@ def test_the_grain_test_names_each_broken_rule_of_a_model(tmp_path):
     def test(name: str):
         (project / "models" / "toy.sql").write_text(
             "select * from (values " + ", ".join(rows[name]) + ") t(k1, k2, a, b, u)")
-        result = dbtRunner().invoke(["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet",
-                                     "--store-failures", "--target-path", str(tmp_path / "target"),
-                                     "--log-path", str(tmp_path / "target")])
+        result = build("--store-failures")
         (test_result,) = [r for r in result.result.results if r.node.resource_type == "test"]
-        with duckdb.connect(str(tmp_path / "toy.duckdb")) as con:  # as dbt-duckdb opened it
+        with duckdb.connect(str(warehouse)) as con:  # as dbt-duckdb opened it
             failures = sorted(f for (f,) in con.execute("select failure from main_dbt_test__audit.grain_toy").fetchall())
         return test_result.failures, failures
 

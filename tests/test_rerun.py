@@ -17,7 +17,7 @@ from kpp.dbt_manifest import ensure_manifest
 from kpp.landing.pseudonym import PseudonymKey
 from kpp.landing.reader import load_partition
 from kpp.periods import Period, period_for_key
-from tests.conftest import EXAMPLE_KEY, FIXTURES, TEST_KEY
+from tests.conftest import EXAMPLE_KEY, FIXTURES, TEST_KEY, toy_dbt_project
 
 pytestmark = pytest.mark.whole_runs
 
@@ -164,26 +164,12 @@ def test_the_loader_reads_only_changed_files(tmp_path):
 def test_a_period_table_replaces_its_own_period_and_stops_on_changed_columns(tmp_path):
     """macros/period_table.sql on a one-model project: a build replaces its period's rows (also by
     none) and keeps the other periods'; a query whose columns changed fails and changes nothing."""
-    from dbt.cli.main import dbtRunner
-
-    from kpp.dbt_manifest import DBT_PROJECT_DIR
-
-    project = tmp_path / "project"
-    (project / "models").mkdir(parents=True)
-    (project / "macros").mkdir()
-    shutil.copy(DBT_PROJECT_DIR / "macros" / "period_table.sql", project / "macros")
-    (project / "dbt_project.yml").write_text(
-        "name: toy\nversion: '1.0.0'\nconfig-version: 2\nprofile: toy\nmodels:\n  toy:\n    +materialized: period_table\n")
-    warehouse = tmp_path / "toy.duckdb"
-    (project / "profiles.yml").write_text(
-        f"toy:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{warehouse}'\n      threads: 1\n")
+    dbt_build, project, warehouse = toy_dbt_project(tmp_path, "period_table", "macros/period_table.sql")
 
     def build(period: str, select: str) -> bool:
         (project / "models" / "toy.sql").write_text(
             "select '{{ var(\"partition_key\") }}' as partition_key, " + select + "\n-- a model may end in a comment")
-        return dbtRunner().invoke(["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet",
-                                   "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target"),
-                                   "--vars", json.dumps({"partition_key": period})]).success
+        return dbt_build("--vars", json.dumps({"partition_key": period})).success
 
     def rows() -> list[tuple]:
         with duckdb.connect(str(warehouse)) as con:

@@ -19,10 +19,7 @@
 {% test grain(model, columns=[], nullable=[], not_null=[], accepted_values={}, unique=[], contacts=none) %}
 {#- quoted: a key column may be a keyword (reconciliation's "check") -#}
 {%- set row_rules = [] -%}
-{%- for column in columns if column not in nullable %}
-    {%- do row_rules.append((adapter.quote(column) ~ ' is null', 'empty ' ~ column)) -%}
-{%- endfor %}
-{%- for column in not_null %}
+{%- for column in (columns | reject('in', nullable) | list) + not_null %}
     {%- do row_rules.append((adapter.quote(column) ~ ' is null', 'empty ' ~ column)) -%}
 {%- endfor %}
 {%- for column, values in (accepted_values or {}).items() %}
