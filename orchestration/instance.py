@@ -16,14 +16,26 @@ PROJECT_INSTANCE_CONFIG = REPO_ROOT / "dagster.yaml"
 DUCKDB_POOL = "duckdb"
 
 
+def event_log_storage(home: Path) -> dict:
+    """The home's event log: Dagster's SQLite files where Dagster keeps them, with open connections
+    (orchestration/event_log.py). Its folder is absolute, so it is written per home, not in dagster.yaml."""
+    return {"module": "orchestration.event_log", "class": "KppSqliteEventLogStorage",
+            "config": {"base_dir": str(home.resolve() / "history" / "runs")}}
+
+
 def ensure_instance_config(home: Path) -> Path:
-    """Add the project's settings to <home>/dagster.yaml; settings the home already has are kept."""
+    """Add the project's settings to <home>/dagster.yaml; settings the home already has are kept,
+    except the folder of this project's event log, which follows the home when it moved."""
     project = yaml.safe_load(PROJECT_INSTANCE_CONFIG.read_text(encoding="utf-8"))
     config_path = home / "dagster.yaml"
     config = (yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}) if config_path.exists() else {}
-    missing = {key: value for key, value in project.items() if key not in config}
-    if missing:
-        config_path.write_text(yaml.safe_dump(config | missing, sort_keys=False), encoding="utf-8")
+    wanted = config | {key: value for key, value in project.items() if key not in config}
+    ours = event_log_storage(home)
+    # a home with storage of its own (`storage:` or another event log) keeps it
+    if "storage" not in config and config.get("event_log_storage", ours)["module"] == ours["module"]:
+        wanted["event_log_storage"] = ours
+    if wanted != config:
+        config_path.write_text(yaml.safe_dump(wanted, sort_keys=False), encoding="utf-8")
     return config_path
 
 

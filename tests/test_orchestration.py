@@ -21,7 +21,9 @@ import pytest
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetKey,
     AssetMaterialization,
+    DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
     Definitions,
@@ -190,6 +192,35 @@ def test_instance_set_up_limits_the_duckdb_pool_to_one_run(tmp_path):
         assert config.run_queue_config.max_concurrent_runs == 1
         assert [(p.name, p.limit) for p in instance.event_log_storage.get_pool_limits()] == [("duckdb", 1)]
         assert instance.get_settings("telemetry") == {"enabled": True}  # a home's own settings are kept
+
+
+def test_the_event_log_keeps_dagsters_files_and_follows_a_moved_home(tmp_path):
+    """Runs stored through the kept-open connections are read back by another instance, deleted with
+    their file's connection closed, and a moved home's event log points into the home again."""
+    from tests.pool_toy import defs as toy
+
+    home = tmp_path / "home"
+    prepare_instance(home)
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.event_log_storage).__name__ == "KppSqliteEventLogStorage"
+        runs = [toy.resolve_job_def("toy_job").execute_in_process(instance=instance, partition_key=key).run_id
+                for key in ("2024", "2025")]
+        written = [e.dagster_event_type for e in instance.all_logs(runs[1]) if e.is_dagster_event]
+        instance.delete_run(runs[0])
+        assert instance.all_logs(runs[0]) == []
+    with DagsterInstance.from_config(str(home)) as reader:
+        assert [r.run_id for r in reader.get_runs()] == [runs[1]]
+        materialized = reader.get_latest_materialization_event(AssetKey("toy_period"))
+        assert (materialized.run_id, materialized.dagster_event.partition) == (runs[1], "2025")
+        assert [e.dagster_event_type for e in reader.all_logs(runs[1]) if e.is_dagster_event] == written
+        assert written[-1] == DagsterEventType.RUN_SUCCESS
+    moved = tmp_path / "moved"
+    home.rename(moved)
+    prepare_instance(moved)
+    with DagsterInstance.from_config(str(moved)) as instance:
+        assert instance.event_log_storage._base_dir == str((moved / "history" / "runs").resolve())
+        assert [r.run_id for r in instance.get_runs()] == [runs[1]]
+        assert instance.get_latest_materialization_event(AssetKey("toy_period")).run_id == runs[1]
 
 
 def test_backfill_of_three_periods_runs_one_period_at_a_time(tmp_path):
