@@ -325,6 +325,8 @@ def _context(docs_dir: Path | None):
         ProgressBarsConfig,
     )
 
+    from kpp.data_docs import site_builders
+
     defaults = InMemoryStoreBackendDefaults()
     stores, sites = dict(defaults.stores), {}
     if docs_dir is not None:
@@ -338,7 +340,7 @@ def _context(docs_dir: Path | None):
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            **site_builders(),
         }}
     config = DataContextConfig(
         store_backend_defaults=defaults, stores=stores, data_docs_sites=sites,
