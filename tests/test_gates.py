@@ -374,14 +374,14 @@ def test_the_grain_test_names_each_broken_rule_of_a_model(tmp_path):
     build, project, warehouse = toy_dbt_project(tmp_path, "table", "tests/generic/grain.sql")
     (project / "models" / "toy.yml").write_text(
         "version: 2\nmodels:\n  - name: toy\n    data_tests:\n      - grain:\n          name: grain_toy\n"
-        "          arguments:\n            columns: [k1, k2]\n            nullable: [k2]\n            not_null: [a]\n"
+        "          arguments:\n            columns: [k1, k2]\n            nullable: [k2]\n            not_null: [\"a'\"]\n"
         "            accepted_values: {b: [x, y]}\n            unique: [u]\n")
     rows = {
         "clean": ["(1, 'p', 'a1', 'x', 'u1')", "(2, null, 'a2', 'y', 'u2')", "(3, 'q', 'a3', null, null)",
                   "(4, 'q', 'a4', 'x', null)"],
         "broken": ["(1, 'p', 'a1', 'x', 'u1')", "(1, 'p', 'a2', 'y', 'u2')",  # repeated key
                    "(2, null, 'a3', 'x', 'u3')", "(2, null, 'a4', 'x', 'u4')",  # repeated, empty part alike
-                   "(3, 'q', null, 'z', 'u5')",  # empty a and b not accepted: two
+                   "(3, 'q', null, 'z', 'u5')",  # empty a' and b not accepted: two
                    "(4, 'q', 'a6', null, null)", "(5, 'q', 'a7', 'x', null)",  # empty b, u: pass
                    "(6, 'q', 'a8', 'x', 'u1')",  # u repeated
                    "(null, 'r', 'a9', 'x', 'u9')"],  # empty key part not nullable
@@ -389,7 +389,8 @@ def test_the_grain_test_names_each_broken_rule_of_a_model(tmp_path):
 
     def test(name: str):
         (project / "models" / "toy.sql").write_text(
-            "select * from (values " + ", ".join(rows[name]) + ") t(k1, k2, a, b, u)")
+            # a column named with a quote: quoted in the SQL and in its rule's label
+            "select * from (values " + ", ".join(rows[name]) + ") t(k1, k2, \"a'\", b, u)")
         result = build("--store-failures")
         (test_result,) = [r for r in result.result.results if r.node.resource_type == "test"]
         with duckdb.connect(str(warehouse)) as con:  # as dbt-duckdb opened it
@@ -397,5 +398,5 @@ def test_the_grain_test_names_each_broken_rule_of_a_model(tmp_path):
         return test_result.failures, failures
 
     assert test("clean") == (0, [])
-    assert test("broken") == (6, ["b not in the accepted values", "empty a", "empty k1",
+    assert test("broken") == (6, ["b not in the accepted values", "empty a'", "empty k1",
                                   "repeated key (k1, k2)", "repeated key (k1, k2)", "repeated key (u)"])

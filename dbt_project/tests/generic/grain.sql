@@ -11,7 +11,7 @@
       `unique`).
     Fails with a row per rule a row breaks and per repeated key, its `failure` naming the rule
     (`repeated key (…)`, `empty <column>`, `<column> not in the accepted values`); no values
-    of the rows are returned.
+    of the rows are returned (a column's name is quoted in the SQL and in the labels).
     `contacts`: test the rows of at most 500 of that model's contacts in the period, in a fixed
     pseudo-random order; for the cost trace views, whose rows are contacts × ledger rows. The ids
     are fetched first and written into the test as literals: DuckDB pushes a constant list down
@@ -46,7 +46,7 @@ with rows as not materialized (
 {%- for key, counts_empty in keys %}
 {%- set quoted = [] -%}
 {%- for column in key %}{% do quoted.append(adapter.quote(column)) %}{% endfor %}
-select 'repeated key ({{ key | join(", ") }})' as failure
+select 'repeated key ({{ key | join(", ") | replace("'", "''") }})' as failure
 from rows
 {%- if not counts_empty %}
 where {{ quoted[0] }} is not null
@@ -59,7 +59,7 @@ union all
 select failure from (
     select unnest([
     {%- for condition, failure in row_rules %}
-        case when {{ condition }} then '{{ failure }}' end{{ ',' if not loop.last }}
+        case when {{ condition }} then '{{ failure | replace("'", "''") }}' end{{ ',' if not loop.last }}
     {%- endfor %}
     ]) as failure
     from rows
