@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -267,6 +268,7 @@ def test_data_docs_list_every_stage_of_every_run(handmade_db, tmp_path, monkeypa
     _context(own).build_data_docs()
     html = sorted(str(p.relative_to(site)) for p in site.rglob("*.html"))
     assert html == sorted(str(p.relative_to(own)) for p in own.rglob("*.html")) and len(html) > len(SUITES)
+
     def page(path: Path) -> str:  # less the render time and the element ids GX draws for every page
         return re.sub(r"\d{8}T\d{6}\.\d+Z|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "…", path.read_text(encoding="utf-8"))
 
