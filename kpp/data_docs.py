@@ -33,14 +33,16 @@ _COMPILED = _InMemoryBytecode()
 
 
 class PageView(DefaultJinjaPageView):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    # the parameters by name: GX passes a view only those its signature names
+    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
+        super().__init__(custom_styles_directory, custom_views_directory)
         self.env.bytecode_cache = _COMPILED
 
 
 class IndexPageView(DefaultJinjaIndexPageView):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    # the parameters by name: GX passes a view only those its signature names
+    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
+        super().__init__(custom_styles_directory, custom_views_directory)
         self.env.bytecode_cache = _COMPILED
 
 

@@ -31,11 +31,17 @@ def ensure_instance_config(home: Path) -> Path:
     config = (yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}) if config_path.exists() else {}
     wanted = config | {key: value for key, value in project.items() if key not in config}
     ours = event_log_storage(home)
-    # a home with storage of its own (`storage:` or another event log) keeps it
-    if "storage" not in config and config.get("event_log_storage", ours)["module"] == ours["module"]:
+    theirs = config.get("event_log_storage")
+    is_ours = isinstance(theirs, dict) and theirs.get("module") == ours["module"]
+    if "storage" in config:  # storage of its own: Dagster takes no event log beside `storage:`
+        if is_ours:
+            del wanted["event_log_storage"]
+    elif theirs is None or is_ours:  # another event log of the home's own is kept
         wanted["event_log_storage"] = ours
     if wanted != config:
-        config_path.write_text(yaml.safe_dump(wanted, sort_keys=False), encoding="utf-8")
+        written = config_path.with_name(config_path.name + ".tmp")
+        written.write_text(yaml.safe_dump(wanted, sort_keys=False), encoding="utf-8")
+        written.replace(config_path)  # a Dagster process reading the file never sees half of it
     return config_path
 
 

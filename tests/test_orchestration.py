@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -194,6 +195,27 @@ def test_instance_set_up_limits_the_duckdb_pool_to_one_run(tmp_path):
         assert instance.get_settings("telemetry") == {"enabled": True}  # a home's own settings are kept
 
 
+@pytest.mark.parametrize("own, kept", [
+    ({"storage": {"sqlite": {"base_dir": "{home}/own"}}}, "storage"),
+    ({"event_log_storage": {"module": "dagster._core.storage.event_log", "class": "SqliteEventLogStorage",
+                            "config": {"base_dir": "{home}/own"}}}, "event_log_storage"),
+])
+def test_a_home_with_storage_of_its_own_keeps_it(tmp_path, own, kept):
+    """Also when the home got this project's event log earlier and its own `storage:` later."""
+    home = tmp_path / "home"
+    prepare_instance(home)
+    config = yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8"))
+    mine = config["event_log_storage"]
+    own = yaml.safe_load(yaml.safe_dump(own).replace("{home}", str(home)))
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config | own), encoding="utf-8")
+    prepare_instance(home)
+    config = yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8"))
+    assert config[kept] == own[kept] and config.get("event_log_storage") != mine
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert instance.event_log_storage._base_dir.startswith(str(home / "own"))
+
+
 def test_the_event_log_keeps_dagsters_files_and_follows_a_moved_home(tmp_path):
     """Runs stored through the kept-open connections are read back by another instance, deleted with
     their file's connection closed, and a moved home's event log points into the home again."""
@@ -221,6 +243,30 @@ def test_the_event_log_keeps_dagsters_files_and_follows_a_moved_home(tmp_path):
         assert instance.event_log_storage._base_dir == str((moved / "history" / "runs").resolve())
         assert [r.run_id for r in instance.get_runs()] == [runs[1]]
         assert instance.get_latest_materialization_event(AssetKey("toy_period")).run_id == runs[1]
+
+
+def test_a_watcher_of_a_run_gets_the_events_another_process_stores(tmp_path):
+    """The UI's live view of a run: the webserver's instance watches the run's events while the run's
+    process, its connection open (commits in the WAL file, not yet in <run>.db), stores them."""
+    from tests.pool_toy import defs as toy
+
+    home = tmp_path / "home"
+    prepare_instance(home)
+    seen: list[str] = []
+    with DagsterInstance.from_config(str(home)) as writer, DagsterInstance.from_config(str(home)) as ui:
+        run = writer.get_run_by_id(
+            toy.resolve_job_def("toy_job").execute_in_process(instance=writer, partition_key="2025").run_id)
+
+        def callback(event, cursor):
+            seen.append(event.message)
+
+        ui.event_log_storage.watch(run.run_id, None, callback)
+        deadline = time.monotonic() + 15
+        while "a late event" not in seen and time.monotonic() < deadline:  # the watch may start a moment later
+            writer.report_engine_event("a late event", run)
+            time.sleep(0.5)
+        ui.event_log_storage.end_watch(run.run_id, callback)
+    assert "a late event" in seen
 
 
 def test_backfill_of_three_periods_runs_one_period_at_a_time(tmp_path):
