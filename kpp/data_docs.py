@@ -32,18 +32,21 @@ class _InMemoryBytecode(BytecodeCache):
 _COMPILED = _InMemoryBytecode()
 
 
-class PageView(DefaultJinjaPageView):
+class _CompiledOnce:
+    """A GX view whose Jinja environment keeps its compiled templates in `_COMPILED`."""
+
     # the parameters by name: GX passes a view only those its signature names
     def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
         super().__init__(custom_styles_directory, custom_views_directory)
         self.env.bytecode_cache = _COMPILED
 
 
-class IndexPageView(DefaultJinjaIndexPageView):
-    # the parameters by name: GX passes a view only those its signature names
-    def __init__(self, custom_styles_directory=None, custom_views_directory=None) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = _COMPILED
+class PageView(_CompiledOnce, DefaultJinjaPageView):
+    pass
+
+
+class IndexPageView(_CompiledOnce, DefaultJinjaIndexPageView):
+    pass
 
 
 def site_builders() -> dict:

@@ -237,9 +237,9 @@ def _write_rows_xml(columns: Sequence[Column], query: Query, first: int, formats
 
 def _splice(path: Path, splices: dict[str, tuple[Path, str]]) -> None:
     """Put each sheet's rows into the sheet XlsxWriter wrote with only its header, and the sheet's
-    extent into its `<dimension>`: every other member of the file as XlsxWriter wrote it. Deflate
-    level 1: at medium size the default (6) took 3.5 s for the largest sheet, level 1 1.6 s, for a
-    file a quarter larger (docs/benchmarks.md). A spliced sheet is opened by name so that this level applies."""
+    extent into its `<dimension>`: every other member of the file as XlsxWriter wrote it. A spliced
+    sheet is deflated at level 1, twice as fast as zlib's default for a file a quarter larger
+    (docs/deliverables.md); it is opened by name so that the archive's level applies."""
     if not splices:
         return
     spliced = path.with_name(path.name + ".splice.tmp")
