@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -442,5 +444,23 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_BAD_USAGE
 
 
+def console_main() -> None:
+    """The `kpp` command: main(), then the exit handlers, then the process ends without the interpreter's teardown.
+
+    Python's teardown of the objects dagster, dbt and GX leave in memory is a full garbage collection, more than once:
+    3–5 s after the last line of every run on the demo (py-spy: `gc_collect_main` in finalisation; docs/benchmarks.md).
+    Nothing of ours is left to close by then (no DuckDB connection is open when main() returns); the exit handlers
+    (logging's flush of the run log, temporary folders) still run. A thread still working means a normal exit.
+    """
+    code = main()
+    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate()
+           if thread is not threading.main_thread()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
