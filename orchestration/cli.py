@@ -34,6 +34,7 @@ from orchestration.instance import prepare_instance
 
 EXIT_FAILED_GATE = 1
 EXIT_BAD_USAGE = 2
+GC_THRESHOLD = (10_000, 10, 10)  # the garbage collector of the `kpp` command (console_main says why)
 
 
 _bar_shown = False  # the console's last line is a progress bar, to be overwritten
@@ -455,7 +456,7 @@ def console_main() -> None:
       Nothing of ours is left to close by then (no DuckDB connection is open when main() returns); the exit handlers
       (logging's flush of the run log, temporary folders) still run; a thread still working means a normal exit.
     """
-    gc.set_threshold(10_000, 10, 10)
+    gc.set_threshold(*GC_THRESHOLD)
     code = main()
     if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate()
            if thread is not threading.main_thread()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import io
 import os
 import shutil
@@ -22,7 +23,10 @@ from kpp.landing.pseudonym import PseudonymKey
 from kpp.landing.reader import ensure_drg_weights_table, load_partition
 from kpp.settings import Settings
 from kpp.steps import period_dbt_selection
+from orchestration.cli import GC_THRESHOLD
 from orchestration.partitions import period_for_key
+
+gc.set_threshold(*GC_THRESHOLD)  # the tests run main() in-process: the collector of the `kpp` command
 
 
 def pytest_collection_modifyitems(items) -> None:
