@@ -448,13 +448,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def console_main() -> None:
     """The `kpp` command: main() with a larger garbage-collector generation, then the exit handlers, then the end of
-    the process without the interpreter's teardown (measured on the demo, `kpp run 2025`; docs/benchmarks.md).
-
-    - The collector's first generation holds 10 000 objects, not Python's 700: its full collections over dagster's and
-      dbt's 0.3–0.7 M long-lived objects took 6.5–7.2 s of the run, 3.5–4.2 s with 10 000 (peak RSS unchanged).
-    - The teardown is more full collections over those objects: 5.9–7.1 s after the last line, 0.05 s without it.
-      Nothing of ours is left to close by then (no DuckDB connection is open when main() returns); the exit handlers
-      (logging's flush of the run log, temporary folders) still run; a thread still working means a normal exit.
+    the process without Python's teardown. Both save full collections over the 0.3–0.7 M objects dagster, dbt and
+    GX keep alive (seconds per run: docs/benchmarks.md, sixth pass). Nothing of ours is open when main() returns
+    (no DuckDB connection); the exit handlers still flush the run log; a thread still working means a normal exit.
     """
     gc.set_threshold(*GC_THRESHOLD)
     code = main()
