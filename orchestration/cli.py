@@ -149,17 +149,18 @@ def _run_locked(period, settings: Settings) -> int:
 
     from dagster import DagsterInstance
 
-    instance = DagsterInstance.get()
-    clear_stale(root, instance, _say)
-    _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}, "
-         f"pseudonym key fingerprint {key.fingerprint}")
-    try:
-        return _execute(settings, period, instance)
-    finally:
+    # disposed at the end: its SQLite databases are checkpointed and closed here, not by Python's teardown
+    with DagsterInstance.get() as instance:
+        clear_stale(root, instance, _say)
+        _say(f"KPP {period.key} ({period.kind}, {period.start} .. {period.end} exclusive), data root {root.path}, "
+             f"pseudonym key fingerprint {key.fingerprint}")
         try:
-            prune(root, instance, period.key, settings.keep_runs)
-        except OSError as exc:  # history left as it is never costs a run its result
-            _say(f"warning: could not prune old runs of {period.key}: {exc}")
+            return _execute(settings, period, instance)
+        finally:
+            try:
+                prune(root, instance, period.key, settings.keep_runs)
+            except OSError as exc:  # history left as it is never costs a run its result
+                _say(f"warning: could not prune old runs of {period.key}: {exc}")
 
 
 def _execute(settings: Settings, period, instance) -> int:
@@ -216,9 +217,10 @@ def _run_uses(settings: Settings) -> int:
     _say(f"uses across the published periods (spec §7); dbt and Dagster output: {log_path}")
     set_console(_say)
     started = time.monotonic()
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+    with (log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log),
+          DagsterInstance.get() as instance):
         result = defs.resolve_job_def("kpp_uses").execute_in_process(
-            instance=DagsterInstance.get(),
+            instance=instance,
             raise_on_error=False,
             run_config=_run_config(settings),
         )
@@ -450,7 +452,8 @@ def console_main() -> None:
     """The `kpp` command: main() with a larger garbage-collector generation, then the exit handlers, then the end of
     the process without Python's teardown. Both save full collections over the 0.3–0.7 M objects dagster, dbt and
     GX keep alive (seconds per run: docs/benchmarks.md, sixth pass). Nothing of ours is open when main() returns
-    (no DuckDB connection); the exit handlers still flush the run log; a thread still working means a normal exit.
+    (no DuckDB connection, the Dagster instances disposed); the exit handlers still flush the run log; a thread still
+    working means a normal exit.
     """
     gc.set_threshold(*GC_THRESHOLD)
     code = main()

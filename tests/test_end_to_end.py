@@ -84,6 +84,8 @@ def test_rerunning_one_period_replaces_only_that_period(example_run, tmp_path, m
     monkeypatch.setenv("KPP_PSEUDONYM_KEY", EXAMPLE_KEY)
     monkeypatch.setenv("DAGSTER_HOME", str(data_root / "dagster_home"))
     assert main(["run", "2025-H1", "--data-root", str(data_root)]) == 0
+    # the run's Dagster instances are disposed when it returns: their SQLite files closed and checkpointed
+    assert not list((data_root / "dagster_home").rglob("*.db-wal"))
     assert query(db, snapshot) == full_year_before
     assert query(db, "select count(*) from intermediate.int_specific_costs_validated where partition_key = '2025-H1'") == [(0,)]
     assert query(db, "select count(*) from intermediate.int_specific_costs_validated where partition_key = '2025'") == [(20,)]
