@@ -187,21 +187,23 @@ _WHITESPACE = r"[\t\n\v\f\r \x{85}\pZ]"
 
 
 def _text_sql(v: str) -> str:
+    """The arguments of `concat` that give the XML after `<c r="A1` of a text cell whose value is `v`."""
     escaped = f"regexp_replace({v}, '(_x[0-9A-Fa-f]{{4}}_)', '_x005F\\1', 'g')"
     for code in _CONTROL:
         escaped = f"replace({escaped}, chr({code}), '_x{code:04X}_')"
     s = f"(case when regexp_matches({v}, '{_NEEDS_CONTROL_ESCAPE}') then {escaped} else {v} end)"
     preserve = f"case when regexp_matches({s}, '^{_WHITESPACE}|{_WHITESPACE}$') then ' xml:space=\"preserve\"' else '' end"
     xml = f"replace(replace(replace({s}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
-    return f"'\" t=\"inlineStr\"><is><t' || {preserve} || '>' || {xml} || '</t></is></c>'"
+    return f"'\" t=\"inlineStr\"><is><t', {preserve}, '>', {xml}, '</t></is></c>'"
 
 
 def _cell_sql(kind: str, v: str, formats: dict) -> str:
-    """The XML after `<c r="A1` of a cell of `kind` whose value is `v`, null when `v` is: as `_write_cell`."""
+    """The arguments of `concat` that give the XML after `<c r="A1` of a cell of `kind` whose value
+    `v` is not null: as `_write_cell`."""
     if kind == TEXT:
         return _text_sql(f"cast({v} as varchar)")
     if kind == BOOL:
-        return f"'\" t=\"b\"><v>' || ({v})::integer::varchar || '</v></c>'"
+        return f"'\" t=\"b\"><v>', ({v})::integer::varchar, '</v></c>'"
     if kind == TIMESTAMP:
         # XlsxWriter's serial: days since 1899-12-31 plus the day's fraction, one more after Excel's 1900-02-29
         us = f"(epoch_us({v}) - epoch_us(date_trunc('day', {v})))"
@@ -212,18 +214,20 @@ def _cell_sql(kind: str, v: str, formats: dict) -> str:
         number = f"(case when abs({v}) < 5e-7 then 0.0 else {v}::double end)"
     else:
         raise ValueError(f"a column of kind {kind!r} cannot be written by a query")
-    return f"'\" s=\"{formats[kind]._get_xf_index()}\"><v>' || printf('%.16G', {number}) || '</v></c>'"
+    return f"'\" s=\"{formats[kind]._get_xf_index()}\"><v>', printf('%.16G', {number}), '</v></c>'"
 
 
 def _write_rows_xml(columns: Sequence[Column], query: Query, first: int, formats: dict, out: Path) -> int:
     """Write the `<row>` elements of `query`'s rows, the first at 0-based row `first`, to `out`;
     return how many."""
     names = [f"c{i}" for i in range(len(columns))]
-    cells = " || ".join(
-        f"coalesce('<c r=\"{_column_letter(i)}' || r || {_cell_sql(column.kind, name, formats)}, '')"
+    # one concat per row: a chain of `||` copied each row's string once per cell (a third of the time)
+    cells = ", ".join(
+        f"case when {name} is null then '' else concat('<c r=\"{_column_letter(i)}', r, "
+        f"{_cell_sql(column.kind, name, formats)}) end"
         for i, (name, column) in enumerate(zip(names, columns)))
     # row_number() over () keeps the query's order (DuckDB's order preservation)
-    sql = f"""select '<row r="' || r || '">' || {cells} || '</row>'
+    sql = f"""select concat('<row r="', r, '">', {cells}, '</row>')
               from (select *, (row_number() over () + {first})::varchar as r
                     from ({query.sql}) as listing({", ".join(names)}))"""
     n = 0
