@@ -64,16 +64,7 @@ def run_dbt(command: str, *, target_path: Path, dbt_vars: Mapping[str, Any], env
     selection resolves to and returns those not to build (kpp/rebuild.py).
     """
     target_path = Path(target_path)
-    common = [
-        "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir),
-        "--target-path", str(target_path), "--log-path", str(target_path),
-        # stdout gets dbt's console lines from the callback below. The file log at info: at debug
-        # it formatted every SQL statement (≈ 10 MB, ≈ 4 s per demo run); each node's SQL is
-        # in the target folder's compiled/ and run/ anyway.
-        "--log-level", "none", "--log-level-file", "info", "--no-use-colors", "--no-send-anonymous-usage-stats",
-        # run_results.json/manifest.json of a step are read by nobody: ≈ 1 s per step
-        "--no-write-json",
-    ]
+    common = _common_args(project_dir, profiles_dir, target_path)
     invocation = DbtInvocation(target_path)
     # imported here: dbt costs ≈ 3 s to import, and loading the code location does not need it
     from dbt_common.events.event_manager_client import cleanup_event_logger
@@ -105,6 +96,35 @@ def run_dbt(command: str, *, target_path: Path, dbt_vars: Mapping[str, Any], env
             cleanup_event_logger()
             _release_duckdb()
     return invocation
+
+
+def parse_ahead(target_path: Path) -> None:
+    """Parse this process's manifest (≈ 1 s of dbt's Python) ahead of the first step: called in a
+    background thread while DuckDB loads the landing files (orchestration/assets/landing.py).
+    A parse that fails here is left to the first step, which parses again and reports it."""
+    from dbt_common.events.event_manager_client import cleanup_event_logger
+
+    with _LOCK:
+        try:
+            _manifest(DBT_PROJECT_DIR, _common_args(DBT_PROJECT_DIR, DBT_PROJECT_DIR, Path(target_path)),
+                      lambda message: None)
+        except Exception:  # noqa: BLE001 - the first step's own parse reports it
+            pass
+        finally:
+            cleanup_event_logger()
+
+
+def _common_args(project_dir: Path, profiles_dir: Path, target_path: Path) -> list[str]:
+    return [
+        "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir),
+        "--target-path", str(target_path), "--log-path", str(target_path),
+        # stdout gets dbt's console lines from run_dbt's callback. The file log at info: at debug
+        # it formatted every SQL statement (≈ 10 MB, ≈ 4 s per demo run); each node's SQL is
+        # in the target folder's compiled/ and run/ anyway.
+        "--log-level", "none", "--log-level-file", "info", "--no-use-colors", "--no-send-anonymous-usage-stats",
+        # run_results.json/manifest.json of a step are read by nobody: ≈ 1 s per step
+        "--no-write-json",
+    ]
 
 
 @contextlib.contextmanager

@@ -121,3 +121,15 @@ def test_the_library_and_the_generator_import_no_dagster():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert len(modules) > 20
     assert out.strip() == "[]"
+
+
+def test_the_parse_ahead_of_a_run_leaves_the_first_step_a_manifest_and_opens_no_database(tmp_path, monkeypatch):
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    from kpp import dbt_runner
+
+    monkeypatch.setattr(dbt_runner, "_parsed", None)
+    dbt_runner.parse_ahead(tmp_path / "target")  # the landing asset's background thread calls it so
+    assert "model.kpp.cost_list" in dbt_runner._parsed[1].nodes
+    # the landing's load holds the warehouse meanwhile: the parse must not open it
+    assert DuckDBConnectionManager._ENV is None

@@ -1,5 +1,8 @@
 """Landing: one partition's delivery of eight files, typed and pseudonymised into DuckDB."""
 
+import threading
+from pathlib import Path
+
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
@@ -8,7 +11,7 @@ from dagster import (
     multi_asset,
 )
 
-from kpp import expectations, rebuild
+from kpp import dbt_runner, expectations, rebuild
 from kpp.landing.contract import TABLES
 from kpp.landing.pseudonym import demo_key_allowed, resolve_key
 from kpp.landing.reader import LANDING_SCHEMA, ensure_drg_weights_table, load_partition
@@ -36,6 +39,11 @@ _DESCRIPTIONS = {
 LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
 
 
+def _prepare_steps(dbt_target: Path) -> None:
+    expectations.import_gx()
+    dbt_runner.parse_ahead(dbt_target)
+
+
 @multi_asset(
     specs=[
         AssetSpec(key=[LANDING_SCHEMA, name], group_name=group_of("landing"), description=_DESCRIPTIONS[name], kinds={"duckdb"})
@@ -47,8 +55,12 @@ LANDING_TABLES = [*TABLES, "input_files", "drg_weights"]
 def landing(context: AssetExecutionContext, warehouse: KppWarehouse):
     settings, root = warehouse.settings, warehouse.root
     partition_key = context.partition_key
-    expectations.preload()  # the gates' import overlaps the load
     key = resolve_key(allow_demo=demo_key_allowed(root.landing_dir(partition_key), settings.demo))
+    # GX's import, then dbt's parse, while DuckDB loads the files (outside Python's lock): the first
+    # gate and the first step find them done. One thread: two threads importing at once can
+    # deadlock on Python's import locks.
+    threading.Thread(target=_prepare_steps, args=(root.dbt_target_dir(partition_key),), name="prepare-steps",
+                     daemon=True).start()
     report(context, f"landing: loading {root.landing_dir(partition_key)} (pseudonym key from {key.source}, fingerprint {key.fingerprint})")
     with warehouse.connect() as con:
         reports = load_partition(
