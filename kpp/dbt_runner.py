@@ -101,7 +101,9 @@ def run_dbt(command: str, *, target_path: Path, dbt_vars: Mapping[str, Any], env
 def parse_ahead(target_path: Path) -> None:
     """Parse this process's manifest (≈ 1 s of dbt's Python) ahead of the first step: called in a
     background thread while DuckDB loads the landing files (orchestration/assets/landing.py).
-    A parse that fails here is left to the first step, which parses again and reports it."""
+    A parse that fails here is left to the first step, which parses again and reports it. Like
+    every parse it unsets the profile's variables for a moment (`parse_environment`): the loader
+    reads none of them, its settings are resolved before the load starts."""
     from dbt_common.events.event_manager_client import cleanup_event_logger
 
     with _LOCK:
