@@ -94,17 +94,7 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
                      Column("sha256", "SHA-256", width=66)),
                f"select * from {P('input_files')} where partition_key = ? order by table_name", k, "Indatafiler"),
     ))
-    per_clinic = f"""
-        with contacts as (
-            select hospital, clinic, care_type, count(*) as n_contacts, sum(total_cost) as total_cost,
-                   count(*) filter (where is_outlier) as n_outliers,
-                   coalesce(sum(total_cost) filter (where is_outlier), 0) as outlier_cost
-            from {P('cost_list')} where partition_key = ? group by all
-        )
-        select c.*, p.inlier_cost, p.drg_points, p.cost_per_point
-        from contacts c left join {P('cost_per_drg_point')} p
-            on p.partition_key = ? and p.hospital = c.hospital and p.clinic = c.clinic and p.care_type = c.care_type
-        order by c.hospital, c.clinic, c.care_type"""
+    per_clinic = f"select * from {P('clinic_costs')} where partition_key = ? order by hospital, clinic, care_type"
     return [
         sammanfattning,
         Sheet("Kostnad per klinik", (_table(con, (
@@ -112,7 +102,7 @@ def period_sheets(con: duckdb.DuckDBPyConnection, partition_key: str, run_summar
             Column("n_contacts", "Vårdkontakter", INT), Column("total_cost", "Kostnad", SEK),
             Column("n_outliers", "Ytterfall", INT), Column("outlier_cost", "Kostnad ytterfall", SEK),
             Column("inlier_cost", "Kostnad innerfall", SEK), Column("drg_points", "DRG-poäng", DECIMAL),
-            Column("cost_per_point", "Kostnad per DRG-poäng", SEK)), per_clinic, k * 2),)),
+            Column("cost_per_point", "Kostnad per DRG-poäng", SEK)), per_clinic, k),)),
         Sheet("Styckkostnader", (_table(con, (
             Column("cost_center", "Kostnadsställe"), Column("cost_center_name", "Kostnadsställets namn", width=36),
             Column("service_code", "Vårdtjänst"), Column("service_name", "Vårdtjänstens namn", width=30),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -106,6 +107,14 @@ def test_workbook_numbers_are_the_csvs(example_run):
     assert {(r["Sjukhus"], r["Klinik"], r["Vårdtyp"]): r["Kostnad per DRG-poäng"] for r in clinics
             if r["Kostnad per DRG-poäng"] is not None} == pytest.approx(per_point, abs=5e-7)
     assert sum(r["Vårdkontakter"] for r in clinics) == 2590
+    # each clinic's cost and outlier cost: the cost list's contacts summed, to the öre
+    totals, outliers = Counter(), Counter()
+    for r in cost_list.values():
+        key = (r["hospital"], r["clinic"], r["care_type"])
+        totals[key] += float(r["total_cost"])
+        outliers[key] += float(r["total_cost"]) if r["is_outlier"] == "true" else 0.0
+    assert {(r["Sjukhus"], r["Klinik"], r["Vårdtyp"]): r["Kostnad"] for r in clinics} == pytest.approx(dict(totals), abs=0.01)
+    assert {(r["Sjukhus"], r["Klinik"], r["Vårdtyp"]): r["Kostnad ytterfall"] for r in clinics} == pytest.approx(dict(outliers), abs=0.01)
     workbook.close()
 
 
